@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kttcp_compat.h - every kernel-version difference kttcp depends on.
+ *
+ * The rest of the module is written against the newest API; this file is
+ * the one place that knows what older kernels lack.  Select by
+ * LINUX_VERSION_CODE, never by #ifdef on a flag: Debian's 6.1 headers
+ * define MSG_SPLICE_PAGES, but 6.1's TCP ignores it and silently copies.
+ *
+ *  < 6.1   unsupported: TCP learnt msg_ubuf (externally owned zerocopy
+ *          completions) in 6.0, and 6.1 is the oldest kernel tested.
+ *  < 6.5   page-reference send is kernel_sendpage(), one page a call.
+ *  >= 6.5  kernel_sendpage() is gone: sock_sendmsg(MSG_SPLICE_PAGES) over
+ *          a bvec iterator does the same.
+ *  < 6.10  struct ubuf_info has a ->callback.
+ *  >= 6.10 it has ->ops, a struct ubuf_info_ops { complete, link_skb }.
+ */
+#ifndef _KTTCP_COMPAT_H
+#define _KTTCP_COMPAT_H
+
+#include <linux/bvec.h>
+#include <linux/net.h>
+#include <linux/skbuff.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "kttcp needs Linux 6.1 or later (TCP msg_ubuf support)"
+#endif
+
+/* sendmsg over a bvec: copy, MSG_SPLICE_PAGES or MSG_ZEROCOPY + ubuf. */
+static inline int kttcp_sendmsg_bvec(struct socket *sock, struct bio_vec *bv,
+				     unsigned int nr, size_t len, int flags,
+				     struct ubuf_info *ubuf)
+{
+	struct msghdr msg = {
+		.msg_flags = MSG_NOSIGNAL | flags,
+		.msg_ubuf = ubuf,
+	};
+
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, nr, len);
+	return sock_sendmsg(sock, &msg);
+}
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+/*
+ * Page references, one kernel_sendpage() per page; MSG_MORE (and
+ * SENDPAGE_NOTLAST, which keeps TCP from pushing) on all but the last.
+ * Returns the bytes taken, or an error if none were.
+ */
+static inline int kttcp_sendpages(struct socket *sock, struct bio_vec *bv,
+				  unsigned int nr, size_t len)
+{
+	int done = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		int flags = MSG_NOSIGNAL;
+		int n;
+
+		if (i + 1 < nr)
+			flags |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
+		n = kernel_sendpage(sock, bv[i].bv_page, bv[i].bv_offset,
+				    bv[i].bv_len, flags);
+		if (n <= 0)
+			return done ? done : n;
+		done += n;
+		if ((unsigned int)n < bv[i].bv_len)
+			break;
+	}
+	return done;
+}
+#else
+static inline int kttcp_sendpages(struct socket *sock, struct bio_vec *bv,
+				  unsigned int nr, size_t len)
+{
+	return kttcp_sendmsg_bvec(sock, bv, nr, len, MSG_SPLICE_PAGES, NULL);
+}
+#endif
+
+typedef void (*kttcp_zc_complete_t)(struct sk_buff *skb,
+				    struct ubuf_info *uarg, bool success);
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+/*
+ * 6.1 calls ->callback both per skb (skb != NULL) and as a plain
+ * reference drop around each sendmsg (skb == NULL): the callback must
+ * count references itself, which kttcp_zc.c does on every kernel.
+ */
+#define KTTCP_DEFINE_UBUF_OPS(name, fn)	\
+	static const kttcp_zc_complete_t name = fn
+
+static inline void kttcp_ubuf_set_ops(struct ubuf_info *u,
+				      const kttcp_zc_complete_t *ops)
+{
+	u->callback = *ops;
+}
+#else
+#define KTTCP_DEFINE_UBUF_OPS(name, fn)			\
+	static const struct ubuf_info_ops name = {	\
+		.complete = fn,				\
+	}
+
+static inline void kttcp_ubuf_set_ops(struct ubuf_info *u,
+				      const struct ubuf_info_ops *ops)
+{
+	u->ops = ops;
+}
+#endif
+
+#endif /* _KTTCP_COMPAT_H */

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kttcp_send.c - the in-kernel send loop.
+ *
+ * One loop for every mode: take the next chunk of the stream as bio_vecs
+ * into the pattern pages, hand it to TCP, count what TCP took.  The modes
+ * differ only in how TCP takes the pages:
+ *
+ *   copy      sock_sendmsg() copies the bytes into its own skb pages, as
+ *             a write() from userland would (but from kernel memory).
+ *   sendpage  TCP takes page references instead of copying
+ *             (kttcp_sendpages() in kttcp_compat.h).
+ *   zerocopy  page references too, plus a completion per skb through
+ *             msg_ubuf, so kttcp learns when each page is back and whether
+ *             the stack had to copy it after all (kttcp_zc.c).
+ *
+ * The loop ends when the byte count or the duration is reached, on a
+ * signal, or on a socket error (SO_SNDTIMEO gives -EAGAIN), and always
+ * reports the bytes done so far.
+ */
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "kttcp.h"
+#include "kttcp_compat.h"
+
+struct kttcp_sender {
+	struct kttcp_pattern	*pat;
+	struct bio_vec		*bv;
+	struct kttcp_zc		*zc;
+};
+
+static void kttcp_sender_free(struct kttcp_sender *s)
+{
+	kvfree(s->bv);
+	kttcp_pattern_free(s->pat);
+}
+
+static int kttcp_sender_init(struct kttcp_sender *s, struct kttcp_xfer *x)
+{
+	s->pat = kttcp_pattern_alloc();
+	s->bv = kvmalloc_array(kttcp_pattern_bvec_max(x->chunk),
+			       sizeof(*s->bv), GFP_KERNEL);
+	s->zc = NULL;
+	if (!s->pat || !s->bv)
+		goto nomem;
+	if (x->io->mode == KTTCP_SEND_ZEROCOPY) {
+		s->zc = kttcp_zc_alloc();
+		if (!s->zc)
+			goto nomem;
+	}
+	return 0;
+
+nomem:
+	kttcp_sender_free(s);
+	return -ENOMEM;
+}
+
+/* Send stream bytes [pos, pos + len); returns bytes taken or -errno. */
+static int kttcp_send_chunk(struct kttcp_xfer *x, struct kttcp_sender *s,
+			    u64 pos, size_t len)
+{
+	unsigned int nr = kttcp_pattern_bvec(s->pat, s->bv, pos, len);
+
+	switch (x->io->mode) {
+	case KTTCP_SEND_SENDPAGE:
+		return kttcp_sendpages(x->sock, s->bv, nr, len);
+	case KTTCP_SEND_ZEROCOPY:
+		return kttcp_sendmsg_bvec(x->sock, s->bv, nr, len,
+					  MSG_ZEROCOPY, kttcp_zc_ubuf(s->zc));
+	default:
+		return kttcp_sendmsg_bvec(x->sock, s->bv, nr, len, 0, NULL);
+	}
+}
+
+int kttcp_send(struct kttcp_xfer *x)
+{
+	struct kttcp_io *io = x->io;
+	struct kttcp_sender s;
+	ktime_t start;
+	int err;
+
+	err = kttcp_sender_init(&s, x);
+	if (err)
+		return err;
+
+	start = ktime_get();
+	while (!kttcp_loop_should_stop(x, &err)) {
+		size_t len = x->chunk;
+		int n;
+
+		if (io->total && io->total - io->bytes < len)
+			len = io->total - io->bytes;
+		n = kttcp_send_chunk(x, &s, io->bytes, len);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		kttcp_account(x, n);
+		cond_resched();
+	}
+	io->elapsed_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+
+	if (s.zc)
+		kttcp_zc_finish(s.zc, x->sock, io, &err);
+	kttcp_sender_free(&s);
+	return err;
+}
