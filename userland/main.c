@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kttcp - measure TCP throughput with the send or receive loop in the
+ * kernel: a Linux port of NetBSD's kttcp(8).
+ *
+ * The tool opens /dev/kttcp, makes the connection(s), and hands each
+ * connected socket to the module (KTTCP_IOC_SEND or KTTCP_IOC_RECV, one
+ * thread per stream).  The connection carries nothing but the payload.
+ *
+ * Exit codes:
+ *   0        success
+ *   1        usage: bad option, bad number, conflicting options
+ *   2        setup failed: /dev/kttcp missing or not permitted, module and
+ *            tool don't match, mode not supported, resolve, connect,
+ *            listen, accept, socket options
+ *   3        transfer failed: socket error, timeout (-w), verify mismatch,
+ *            the module refused the transfer
+ *   130/143  interrupted by SIGINT/SIGTERM (results so far are printed)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../include/kttcp.h"
+#include "msg.h"
+#include "net.h"
+#include "opts.h"
+#include "report.h"
+#include "result.h"
+#include "xfer.h"
+
+static void print_modes(const char *what, bool sender, unsigned int mask)
+{
+	unsigned int m;
+
+	printf("%s modes:", what);
+	for (m = 0; m < 32; m++) {
+		if (!(mask & (1U << m)))
+			continue;
+		if (strcmp(mode_name(sender, m), "?") == 0)
+			printf(" mode%u", m);
+		else
+			printf(" %s", mode_name(sender, m));
+	}
+	putchar('\n');
+}
+
+/* --version: ours, then what the running module says about itself. */
+static int show_version(void)
+{
+	struct kttcp_info info;
+	int fd, rc;
+
+	printf("kttcp %s (ABI %d)\n", KTTCP_TOOL_VERSION, KTTCP_ABI_VERSION);
+	fd = xfer_dev_open();
+	if (fd == -ENOENT || fd == -ENXIO || fd == -ENODEV) {
+		printf("module: not loaded (%s: %s)\n", KTTCP_DEVICE,
+		       strerror(-fd));
+		return EXIT_OK;
+	}
+	if (fd < 0) {
+		printf("module: cannot query (%s: %s)\n", KTTCP_DEVICE,
+		       strerror(-fd));
+		return EXIT_OK;
+	}
+	rc = xfer_dev_info(fd, &info);
+	close(fd);
+	if (rc) {
+		printf("module: %s: KTTCP_IOC_INFO: %s (module and tool don't match?)\n",
+		       KTTCP_DEVICE, strerror(-rc));
+		return EXIT_OK;
+	}
+	printf("module: %s (ABI %u) on Linux %s\n", info.module,
+	       info.abi_version, info.kernel);
+	print_modes("send", true, info.send_modes);
+	print_modes("receive", false, info.recv_modes);
+	return EXIT_OK;
+}
+
+/* All streams started (or a signal came first): wait, then report. */
+static int finish(const struct kttcp_opts *o, struct xfer *x, int sockbuf)
+{
+	struct kttcp_result r = {
+		.sender = o->role == ROLE_SENDER,
+		.mode = mode_name(o->role == ROLE_SENDER, o->mode),
+		.chunk = o->chunk ? o->chunk : KTTCP_CHUNK_DEFAULT,
+		.sockbuf = sockbuf,
+		.sockbuf_requested = o->sockbuf,
+		.verify = o->verify,
+		.timeouts_set = o->timeout_ns != 0,
+		.parallel = o->streams,
+	};
+	int rc;
+
+	xfer_wait(x);
+	if (xfer_result(x, &r)) {
+		kwarn("%s", strerror(ENOMEM));
+		return EXIT_XFER;
+	}
+	result_tally(&r);
+	if (o->json)
+		report_json(stdout, &r);
+	else
+		report_summary(stdout, &r, o->verbose);
+	fflush(stdout);
+	report_outcome(stderr, &r);
+	rc = r.exit_code;
+	result_free(&r);
+	return rc;
+}
+
+/* Something failed with streams already running: stop them first. */
+static int abort_run(struct xfer *x)
+{
+	xfer_halt(x);
+	xfer_wait(x);
+	return EXIT_SETUP;
+}
+
+static void say_connected(const struct kttcp_opts *o, int fd, bool first,
+			  const char *peer)
+{
+	if (o->json)
+		return;
+	if (first)
+		report_sockbuf(stdout, net_sockbuf(fd, true));
+	if (o->verbose)
+		report_connected(stdout, peer);
+	fflush(stdout);
+}
+
+/*
+ * Connect every stream first, then start them together, so that the
+ * streams of -P overlap as much as they can.
+ */
+static int connect_all(const struct kttcp_opts *o, struct xfer *x,
+		       const struct addrinfo *dst, const struct addrinfo *src,
+		       int *socks, unsigned int *n)
+{
+	char peer[NET_PEER_LEN];
+	int fd;
+
+	for (*n = 0; *n < o->streams; (*n)++) {
+		fd = net_connect(o, dst, src, x->sigfd, peer, sizeof(peer));
+		if (fd == NET_CANCELLED)
+			return NET_CANCELLED;
+		if (fd < 0)
+			return NET_ERROR;
+		socks[*n] = fd;
+		if (net_data_opts(fd, o)) {
+			(*n)++;
+			return NET_ERROR;
+		}
+		say_connected(o, fd, *n == 0, peer);
+	}
+	return 0;
+}
+
+/* Hand the sockets to x (which owns them from then on) and start them. */
+static int start_all(struct xfer *x, int *socks, unsigned int n)
+{
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && xfer_start(x, socks[i]))
+			rc = -1;
+		else if (rc)
+			close(socks[i]);
+		socks[i] = -1;
+	}
+	return rc;
+}
+
+static int run_sender(const struct kttcp_opts *o, struct xfer *x)
+{
+	struct addrinfo *dst, *src = NULL;
+	int socks[KTTCP_STREAMS_MAX];
+	unsigned int i, n = 0;
+	int rc = EXIT_SETUP, sockbuf;
+
+	dst = net_resolve(o->host, o->port, o->family, false);
+	if (!dst)
+		return EXIT_SETUP;
+	if (o->bind_addr) {
+		src = net_resolve(o->bind_addr, "0", o->family, true);
+		if (!src)
+			goto out;
+	}
+	/* Only now: a signal during a DNS wait simply kills us. */
+	if (xfer_signals_init(x))
+		goto out;
+	rc = connect_all(o, x, dst, src, socks, &n);
+	if (rc == NET_ERROR) {
+		rc = EXIT_SETUP;
+		goto out;
+	}
+	sockbuf = n ? net_sockbuf(socks[0], true) : 0;
+	/* On NET_CANCELLED nothing starts; finish() reports the signal. */
+	if (rc == 0 && start_all(x, socks, n))
+		rc = abort_run(x);
+	else
+		rc = finish(o, x, sockbuf);
+out:
+	for (i = 0; i < n; i++)
+		if (socks[i] >= 0)
+			close(socks[i]);
+	freeaddrinfo(dst);
+	if (src)
+		freeaddrinfo(src);
+	return rc;
+}
+
+/* Accept the streams one by one; each starts as soon as it is there. */
+static int accept_all(const struct kttcp_opts *o, struct xfer *x, int lfd)
+{
+	char peer[NET_PEER_LEN];
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < o->streams; i++) {
+		fd = net_accept(lfd, x->sigfd, peer, sizeof(peer));
+		if (fd == NET_CANCELLED)
+			return 0;
+		if (fd < 0)
+			return -1;
+		if (net_data_opts(fd, o)) {
+			close(fd);
+			return -1;
+		}
+		if (!o->json && o->verbose) {
+			report_connect_from(stdout, peer);
+			fflush(stdout);
+		}
+		if (xfer_start(x, fd))
+			return -1;
+	}
+	return 0;
+}
+
+static int run_receiver(const struct kttcp_opts *o, struct xfer *x)
+{
+	int lfd, rc, sockbuf;
+
+	lfd = net_listen(o);
+	if (lfd < 0)
+		return EXIT_SETUP;
+	sockbuf = net_sockbuf(lfd, false);
+	if (!o->json) {
+		report_sockbuf(stdout, sockbuf);
+		if (o->verbose)
+			report_listening(stdout, o->port);
+		fflush(stdout);	/* scripts wait for this line */
+	}
+	if (xfer_signals_init(x)) {
+		close(lfd);
+		return EXIT_SETUP;
+	}
+	rc = accept_all(o, x, lfd);
+	close(lfd);
+	if (rc)
+		return abort_run(x);
+	return finish(o, x, sockbuf);
+}
+
+static int run(const struct kttcp_opts *o)
+{
+	struct xfer x;
+	int rc;
+
+	rc = xfer_init(&x, o);
+	if (rc == 0)
+		rc = o->role == ROLE_SENDER ? run_sender(o, &x) :
+					      run_receiver(o, &x);
+	xfer_destroy(&x);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct kttcp_opts o;
+
+	if (opts_parse(&o, argc, argv, stderr))
+		return EXIT_USAGE;
+	if (o.help) {
+		opts_help(stdout);
+		return EXIT_OK;
+	}
+	if (o.version)
+		return show_version();
+	return run(&o);
+}

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * report.c - output of kttcp(8).
+ *
+ * The result lines keep NetBSD's formats, including its integer
+ * arithmetic (bytes/sec is truncated before it is turned into bits), so
+ * that numbers compare across the two systems.  Unlike NetBSD, every
+ * division is guarded: a zero elapsed or CPU time prints 0.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "../include/kttcp.h"
+#include "opts.h"
+#include "report.h"
+
+void report_sockbuf(FILE *f, int size)
+{
+	fprintf(f, "kttcp: socket buffer size: %d\n", size);
+}
+
+void report_connected(FILE *f, const char *peer)
+{
+	fprintf(f, "kttcp: connected to %s\n", peer);
+}
+
+void report_listening(FILE *f, const char *port)
+{
+	fprintf(f, "kttcp: listening on port %s\n", port);
+}
+
+void report_connect_from(FILE *f, const char *peer)
+{
+	fprintf(f, "kttcp: connect from %s\n", peer);
+}
+
+void report_real_line(FILE *f, uint64_t bytes, uint64_t ns)
+{
+	fprintf(f, "kttcp: %llu bytes in %llu.%03llu real seconds ==> %llu bytes/sec\n",
+		(unsigned long long)bytes,
+		(unsigned long long)(ns / NSEC_PER_SEC),
+		(unsigned long long)(ns % NSEC_PER_SEC / 1000000),
+		(unsigned long long)rate_bps(bytes, ns));
+}
+
+void report_cpu_seconds_line(FILE *f, uint64_t bytes, uint64_t sys_us)
+{
+	fprintf(f, "kttcp: %llu bytes in %llu.%03llu CPU seconds ==> %llu bytes/CPU sec\n",
+		(unsigned long long)bytes,
+		(unsigned long long)(sys_us / USEC_PER_SEC),
+		(unsigned long long)(sys_us % USEC_PER_SEC / 1000),
+		(unsigned long long)muldiv64(bytes, USEC_PER_SEC, sys_us));
+}
+
+void report_mbits_line(FILE *f, uint64_t bytes, uint64_t ns)
+{
+	/* NetBSD: bitspersec = bytespersec * NBBY, after truncation. */
+	double bits = (double)rate_bps(bytes, ns) * 8;
+
+	fprintf(f, "       %g (%g) Megabits/sec\n",
+		bits / 1024.0 / 1024.0, bits / 1000.0 / 1000.0);
+}
+
+void report_cpu_line(FILE *f, uint64_t user_us, uint64_t sys_us,
+		     uint64_t real_ns)
+{
+	uint64_t real_us = real_ns / 1000;
+
+	fprintf(f, "  %llu.%02lluuser %llu.%02llusys %llu.%02llureal %llu%%\n",
+		(unsigned long long)(user_us / USEC_PER_SEC),
+		(unsigned long long)(user_us % USEC_PER_SEC / 10000),
+		(unsigned long long)(sys_us / USEC_PER_SEC),
+		(unsigned long long)(sys_us % USEC_PER_SEC / 10000),
+		(unsigned long long)(real_us / USEC_PER_SEC),
+		(unsigned long long)(real_us % USEC_PER_SEC / 10000),
+		(unsigned long long)muldiv64(user_us + sys_us, 100, real_us));
+}
+
+static bool any_valid(const struct kttcp_result *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nstreams; i++)
+		if (r->streams[i].valid)
+			return true;
+	return false;
+}
+
+static void report_streams(FILE *f, const struct kttcp_result *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nstreams; i++) {
+		const struct stream_result *s = &r->streams[i];
+
+		fprintf(f, "kttcp: stream %u: %llu bytes in %llu.%03llu real seconds ==> %llu bytes/sec\n",
+			s->id, (unsigned long long)s->bytes,
+			(unsigned long long)(s->elapsed_ns / NSEC_PER_SEC),
+			(unsigned long long)(s->elapsed_ns % NSEC_PER_SEC / 1000000),
+			(unsigned long long)rate_bps(s->bytes, s->elapsed_ns));
+	}
+}
+
+void report_summary(FILE *f, const struct kttcp_result *r, int verbose)
+{
+	bool zc = r->sender && r->mode && strcmp(r->mode, "zerocopy") == 0;
+
+	if (!any_valid(r))
+		return;
+	if (verbose > 1 && r->nstreams > 1)
+		report_streams(f, r);
+	report_real_line(f, r->bytes, r->elapsed_ns);
+	if (verbose > 1)
+		report_cpu_seconds_line(f, r->bytes, r->sys_us);
+	report_mbits_line(f, r->bytes, r->elapsed_ns);
+	report_cpu_line(f, r->user_us, r->sys_us, r->elapsed_ns);
+	if (verbose > 1 && zc)
+		fprintf(f, "kttcp: zerocopy: %llu completions, %llu copied, %llu.%03llu seconds waiting for pages\n",
+			(unsigned long long)r->zc_completions,
+			(unsigned long long)r->zc_copied,
+			(unsigned long long)(r->zc_wait_ns / NSEC_PER_SEC),
+			(unsigned long long)(r->zc_wait_ns % NSEC_PER_SEC / 1000000));
+}
+
+static void outcome_stream(FILE *f, const struct kttcp_result *r,
+			   const struct stream_result *s)
+{
+	unsigned long long bytes = s->bytes;
+	char pfx[24] = "";
+
+	if (r->nstreams > 1)
+		snprintf(pfx, sizeof(pfx), "stream %u: ", s->id);
+	if (s->status & KTTCP_ST_MISMATCH) {
+		fprintf(f, "kttcp: verify: first mismatch at byte offset %llu",
+			(unsigned long long)s->mismatch_at);
+		if (r->nstreams > 1)
+			fprintf(f, " (stream %u)", s->id);
+		fputc('\n', f);
+	} else if ((s->status & KTTCP_ST_SIGNAL) || s->error == EINTR ||
+		   !s->ran) {
+		return;		/* reported once, for all streams */
+	} else if (s->error == EAGAIN && r->timeouts_set) {
+		fprintf(f, "kttcp: %stimed out after %llu bytes\n", pfx, bytes);
+	} else if (s->error && !s->valid) {
+		fprintf(f, "kttcp: %sthe module refused the transfer: %s\n",
+			pfx, strerror(s->error));
+	} else if (s->error) {
+		fprintf(f, "kttcp: %stransfer failed after %llu bytes: %s\n",
+			pfx, bytes, strerror(s->error));
+	}
+	if (s->status & KTTCP_ST_ZC_LEAKED)
+		fprintf(f, "kttcp: warning: %szerocopy: %llu page references still held by the stack\n",
+			pfx, (unsigned long long)s->zc_outstanding);
+}
+
+void report_outcome(FILE *f, const struct kttcp_result *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nstreams; i++)
+		outcome_stream(f, r, &r->streams[i]);
+	if (r->status == RS_INTERRUPTED)
+		fprintf(f, "kttcp: interrupted after %llu bytes\n",
+			(unsigned long long)r->bytes);
+}
+
+void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
+		     uint64_t end_ns, uint64_t bytes)
+{
+	uint64_t ns = end_ns > start_ns ? end_ns - start_ns : 0;
+	double mbits = ns ? (double)bytes * 8 * 1e3 / (double)ns : 0;
+
+	if (id)
+		fprintf(f, "[%3u]", id);
+	else
+		fputs("[SUM]", f);
+	fprintf(f, " %.2f-%.2f sec  %llu bytes  %.2f Mbits/sec\n",
+		(double)start_ns / 1e9, (double)end_ns / 1e9,
+		(unsigned long long)bytes, mbits);
+}
+
+/*
+ * A small JSON writer: one member per line, two spaces per level.  It
+ * tracks only whether the current container already has a member.
+ */
+struct jw {
+	FILE *f;
+	int depth;
+	bool comma;
+};
+
+static void jw_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20 || *p >= 0x7f)
+			/* not known to be UTF-8: keep the JSON valid */
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void jw_key(struct jw *w, const char *key)
+{
+	if (w->comma)
+		fputc(',', w->f);
+	if (w->depth > 0)
+		fprintf(w->f, "\n%*s", 2 * w->depth, "");
+	if (key) {
+		jw_string(w->f, key);
+		fputs(": ", w->f);
+	}
+	w->comma = true;
+}
+
+static void jw_open(struct jw *w, const char *key, char c)
+{
+	jw_key(w, key);
+	fputc(c, w->f);
+	w->depth++;
+	w->comma = false;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	w->depth--;
+	if (w->comma)	/* not empty */
+		fprintf(w->f, "\n%*s", 2 * w->depth, "");
+	fputc(c, w->f);
+	w->comma = true;
+}
+
+static void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%llu", (unsigned long long)v);
+}
+
+static void jw_int(struct jw *w, const char *key, long long v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%lld", v);
+}
+
+static void jw_str(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s)
+		jw_string(w->f, s);
+	else
+		fputs("null", w->f);
+}
+
+static void jw_bool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	fputs(v ? "true" : "false", w->f);
+}
+
+static void jw_null(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	fputs("null", w->f);
+}
+
+static void jw_double(struct jw *w, const char *key, double v)
+{
+	jw_key(w, key);
+	if (isfinite(v))
+		fprintf(w->f, "%.2f", v);
+	else
+		fputs("null", w->f);
+}
+
+/* Exact decimal seconds from an integer count of 1/scale seconds. */
+static void jw_secs(struct jw *w, const char *key, uint64_t v, uint64_t scale)
+{
+	int digits = scale == NSEC_PER_SEC ? 9 : 6;
+
+	jw_key(w, key);
+	fprintf(w->f, "%llu.%0*llu", (unsigned long long)(v / scale), digits,
+		(unsigned long long)(v % scale));
+}
+
+/* JSON rates are exact (not NetBSD's truncated bytes/sec times 8). */
+static uint64_t bits_ps(uint64_t bytes, uint64_t ns)
+{
+	return muldiv64(bytes, 8 * NSEC_PER_SEC, ns);
+}
+
+static void json_zerocopy(struct jw *w, uint64_t completions, uint64_t copied,
+			  uint64_t outstanding, uint64_t wait_ns)
+{
+	jw_open(w, "zerocopy", '{');
+	jw_u64(w, "completions", completions);
+	jw_u64(w, "copied", copied);
+	jw_u64(w, "outstanding", outstanding);
+	jw_secs(w, "wait_seconds", wait_ns, NSEC_PER_SEC);
+	jw_close(w, '}');
+}
+
+static bool is_zerocopy(const struct kttcp_result *r)
+{
+	return r->sender && r->mode && strcmp(r->mode, "zerocopy") == 0;
+}
+
+static void json_stream(struct jw *w, const struct kttcp_result *r,
+			const struct stream_result *s)
+{
+	jw_open(w, NULL, '{');
+	jw_u64(w, "id", s->id);
+	jw_u64(w, "bytes", s->bytes);
+	jw_secs(w, "seconds", s->elapsed_ns, NSEC_PER_SEC);
+	jw_u64(w, "bits_per_second", bits_ps(s->bytes, s->elapsed_ns));
+	jw_u64(w, "calls", s->calls);
+	jw_bool(w, "valid", s->valid);
+	jw_bool(w, "eof", s->status & KTTCP_ST_EOF);
+	jw_str(w, "error", s->error ? strerror(s->error) : NULL);
+	jw_int(w, "errno", s->error);
+	if (s->status & KTTCP_ST_MISMATCH)
+		jw_u64(w, "mismatch_at", s->mismatch_at);
+	if (is_zerocopy(r))
+		json_zerocopy(w, s->zc_completions, s->zc_copied,
+			      s->zc_outstanding, s->zc_wait_ns);
+	jw_close(w, '}');
+}
+
+static void json_interval(struct jw *w, const struct kttcp_result *r,
+			  const struct interval_rec *iv)
+{
+	uint64_t ns = iv->end_ns - iv->start_ns;
+	unsigned int i;
+
+	jw_open(w, NULL, '{');
+	jw_secs(w, "start", iv->start_ns, NSEC_PER_SEC);
+	jw_secs(w, "end", iv->end_ns, NSEC_PER_SEC);
+	jw_u64(w, "bytes", iv->sum);
+	jw_u64(w, "bits_per_second", bits_ps(iv->sum, ns));
+	jw_open(w, "streams", '[');
+	for (i = 0; i < r->nstreams; i++) {
+		jw_open(w, NULL, '{');
+		jw_u64(w, "id", r->streams[i].id);
+		jw_u64(w, "bytes", iv->bytes[i]);
+		jw_u64(w, "bits_per_second", bits_ps(iv->bytes[i], ns));
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	jw_close(w, '}');
+}
+
+static void json_cpu(struct jw *w, const struct kttcp_result *r)
+{
+	uint64_t real_us = r->elapsed_ns / 1000;
+	double pct = real_us ? (double)(r->user_us + r->sys_us) * 100 /
+			       (double)real_us : 0;
+
+	jw_open(w, "cpu", '{');
+	jw_secs(w, "user_seconds", r->user_us, USEC_PER_SEC);
+	jw_secs(w, "system_seconds", r->sys_us, USEC_PER_SEC);
+	jw_double(w, "percent", pct);
+	if (r->host_busy >= 0)
+		jw_double(w, "host_busy_percent", r->host_busy);
+	else
+		jw_null(w, "host_busy_percent");
+	jw_close(w, '}');
+}
+
+static void json_head(struct jw *w, const struct kttcp_result *r)
+{
+	jw_str(w, "tool", "kttcp");
+	jw_str(w, "version", KTTCP_TOOL_VERSION);
+	jw_str(w, "role", r->sender ? "sender" : "receiver");
+	jw_str(w, "mode", r->mode);
+	jw_str(w, "kernel", r->kernel);
+	jw_str(w, "module", r->module);
+	jw_u64(w, "abi_version", r->abi_version);
+	jw_u64(w, "parallel", r->parallel ? r->parallel : r->nstreams);
+	jw_u64(w, "chunk", r->chunk);
+	jw_int(w, "sockbuf", r->sockbuf);
+	if (r->sockbuf_requested)
+		jw_int(w, "sockbuf_requested", r->sockbuf_requested);
+	else
+		jw_null(w, "sockbuf_requested");
+}
+
+void report_json(FILE *f, const struct kttcp_result *r)
+{
+	struct jw w = { .f = f };
+	unsigned int i;
+
+	jw_open(&w, NULL, '{');
+	json_head(&w, r);
+	jw_str(&w, "status", result_status_name(r->status));
+	jw_str(&w, "error", r->error[0] ? r->error : NULL);
+	jw_u64(&w, "bytes", r->bytes);
+	jw_secs(&w, "seconds", r->elapsed_ns, NSEC_PER_SEC);
+	jw_u64(&w, "bits_per_second", bits_ps(r->bytes, r->elapsed_ns));
+	json_cpu(&w, r);
+	if (is_zerocopy(r))
+		json_zerocopy(&w, r->zc_completions, r->zc_copied,
+			      r->zc_outstanding, r->zc_wait_ns);
+	jw_open(&w, "verify", '{');
+	jw_bool(&w, "enabled", r->verify);
+	if (r->mismatch)
+		jw_u64(&w, "mismatch_at", r->mismatch_at);
+	else
+		jw_null(&w, "mismatch_at");
+	jw_close(&w, '}');
+	jw_open(&w, "streams", '[');
+	for (i = 0; i < r->nstreams; i++)
+		json_stream(&w, r, &r->streams[i]);
+	jw_close(&w, ']');
+	if (r->have_intervals) {
+		jw_open(&w, "intervals", '[');
+		for (i = 0; i < r->nintervals; i++)
+			json_interval(&w, r, &r->intervals[i]);
+		jw_close(&w, ']');
+	}
+	jw_close(&w, '}');
+	fputc('\n', f);
+}

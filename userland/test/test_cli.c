@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_cli.c - runs the built binary.
+ *
+ * First without a module (this host has no /dev/kttcp), then, if the
+ * fake module (fakekttcp.so, an LD_PRELOAD test double) is given, whole
+ * transfers over loopback: kttcp to kttcp, kttcp to a plain socket and
+ * back, -P, -J, -i, -V, -w, and signals.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../include/kttcp.h"
+#include "check.h"
+
+static const char *kttcp_bin;
+static const char *fake_so;
+
+struct proc {
+	pid_t pid;
+	char out[32];
+	char err[32];
+	char *stdout_text;
+	char *stderr_text;
+	int status;		/* exit code, 128 + signal, -1 hung */
+	long ms;		/* how long it ran after proc_wait()'s start */
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static char *slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return strdup("");
+	if (getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = strdup("");
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Start kttcp with the words of @args, with the fake module if @fake,
+ * plus "NAME=value" words of @env (space separated, may be NULL).
+ */
+static void proc_start(struct proc *p, bool fake, const char *env,
+		       const char *args)
+{
+	char copy[512], envcopy[256], *argv[40], *tok, *save = NULL;
+	int argc = 0, fd;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->out, sizeof(p->out), "/tmp/kttcp-out-XXXXXX");
+	snprintf(p->err, sizeof(p->err), "/tmp/kttcp-err-XXXXXX");
+	close(mkstemp(p->out));
+	close(mkstemp(p->err));
+	snprintf(copy, sizeof(copy), "%s", args);
+	argv[argc++] = (char *)kttcp_bin;
+	for (tok = strtok_r(copy, " ", &save); tok && argc < 39;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+
+	fflush(stdout);
+	p->pid = fork();
+	if (p->pid != 0)
+		return;
+	fd = open(p->out, O_WRONLY | O_TRUNC);
+	dup2(fd, 1);
+	fd = open(p->err, O_WRONLY | O_TRUNC);
+	dup2(fd, 2);
+	if (fake)
+		setenv("LD_PRELOAD", fake_so, 1);
+	if (env) {
+		snprintf(envcopy, sizeof(envcopy), "%s", env);
+		for (tok = strtok_r(envcopy, " ", &save); tok;
+		     tok = strtok_r(NULL, " ", &save))
+			putenv(strdup(tok));
+	}
+	execv(kttcp_bin, argv);
+	_exit(127);
+}
+
+/* Wait up to @timeout_ms; then kill it and report -1. */
+static int proc_wait(struct proc *p, long timeout_ms)
+{
+	long start = now_ms();
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(p->pid, &st, WNOHANG);
+
+		if (r == p->pid)
+			break;
+		if (now_ms() - start > timeout_ms) {
+			kill(p->pid, SIGKILL);
+			waitpid(p->pid, &st, 0);
+			st = -1;
+			break;
+		}
+		sleep_ms(10);
+	}
+	p->ms = now_ms() - start;
+	if (st == -1)
+		p->status = -1;
+	else if (WIFEXITED(st))
+		p->status = WEXITSTATUS(st);
+	else
+		p->status = 128 + WTERMSIG(st);
+	p->stdout_text = slurp(p->out);
+	p->stderr_text = slurp(p->err);
+	unlink(p->out);
+	unlink(p->err);
+	return p->status;
+}
+
+static void proc_free(struct proc *p)
+{
+	free(p->stdout_text);
+	free(p->stderr_text);
+}
+
+/* Until @text shows up in its stdout (e.g. "listening"); false on timeout. */
+static bool proc_await(struct proc *p, const char *text, long timeout_ms)
+{
+	long start = now_ms();
+	char *out;
+	bool found;
+
+	do {
+		out = slurp(p->out);
+		found = strstr(out, text) != NULL;
+		free(out);
+		if (found)
+			return true;
+		sleep_ms(10);
+	} while (now_ms() - start < timeout_ms);
+	return false;
+}
+
+/* One run to completion. */
+static int run(struct proc *p, bool fake, const char *env, const char *args)
+{
+	proc_start(p, fake, env, args);
+	return proc_wait(p, 20000);
+}
+
+/* A port nobody listens on (bound and released: good enough here). */
+static int free_port(int family)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr *sa = family == AF_INET6 ? (struct sockaddr *)&sin6 :
+						   (struct sockaddr *)&sin;
+	socklen_t len = family == AF_INET6 ? sizeof(sin6) : sizeof(sin);
+	int fd = socket(family, SOCK_STREAM, 0), port = 0;
+
+	if (fd < 0)
+		return 0;
+	if (family == AF_INET6)
+		sin6.sin6_addr = in6addr_loopback;
+	else
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0)
+		port = ntohs(family == AF_INET6 ? sin6.sin6_port : sin.sin_port);
+	close(fd);
+	return port;
+}
+
+static void test_no_module(void)
+{
+	struct proc p;
+
+	run(&p, false, NULL, "--help");
+	CHECK(p.status == 0, "cli: --help exits 0");
+	CHECK_HAS(p.stdout_text, "usage: kttcp -r", "cli: --help usage on stdout");
+	CHECK_HAS(p.stdout_text, "Exit status", "cli: --help lists exit codes");
+	CHECK_HAS(p.stdout_text, "each\n                         stream moves BYTES",
+		  "cli: --help says -n is per stream");
+	proc_free(&p);
+
+	run(&p, false, NULL, "");
+	CHECK(p.status == 1, "cli: no arguments exits 1");
+	CHECK_HAS(p.stderr_text, "usage:", "cli: no arguments prints usage");
+	proc_free(&p);
+
+	run(&p, false, NULL, "-t -m bogus x");
+	CHECK(p.status == 1, "cli: -t -m bogus exits 1");
+	CHECK_HAS(p.stderr_text, "copy, sendpage, zerocopy",
+		  "cli: -m bogus names the valid modes");
+	proc_free(&p);
+
+	run(&p, false, NULL, "-r -n 12q");
+	CHECK(p.status == 1, "cli: -r -n 12q exits 1");
+	CHECK_HAS(p.stderr_text, "-n: invalid byte count '12q'",
+		  "cli: -n 12q message");
+	proc_free(&p);
+
+	if (access(KTTCP_DEVICE, F_OK) == 0) {
+		CHECK(1, "cli: -r without module # SKIP /dev/kttcp exists");
+		CHECK(1, "cli: --version without module # SKIP /dev/kttcp exists");
+		return;
+	}
+	run(&p, false, NULL, "-r");
+	CHECK(p.status == 2, "cli: -r without module exits 2");
+	CHECK_STR(p.stderr_text,
+		  "kttcp: /dev/kttcp: No such file or directory: is the kttcp module loaded? (insmod kttcp.ko)\n",
+		  "cli: -r without module message");
+	CHECK_STR(p.stdout_text, "", "cli: -r without module prints no results");
+	proc_free(&p);
+
+	run(&p, false, NULL, "--version");
+	CHECK(p.status == 0, "cli: --version exits 0");
+	CHECK_HAS(p.stdout_text, "kttcp 1.0", "cli: --version tool version");
+	CHECK_HAS(p.stdout_text, "not loaded", "cli: --version module not loaded");
+	proc_free(&p);
+}
+
+static void test_fake_setup(void)
+{
+	struct proc p;
+	char args[128];
+
+	run(&p, true, NULL, "--version");
+	CHECK(p.status == 0 && strstr(p.stdout_text, "module: fake 0.1 (ABI 1)") &&
+	      strstr(p.stdout_text, "send modes: copy sendpage zerocopy") &&
+	      strstr(p.stdout_text, "receive modes: copy trunc readsock"),
+	      "fake: --version shows the module and its modes");
+	proc_free(&p);
+
+	run(&p, true, "FAKE_KTTCP_OPEN_ERRNO=13", "-r");
+	CHECK(p.status == 2, "fake: EACCES exits 2");
+	CHECK_STR(p.stderr_text,
+		  "kttcp: /dev/kttcp: Permission denied: the device is mode 0600 (root only); see README, Permissions\n",
+		  "fake: EACCES message");
+	proc_free(&p);
+
+	run(&p, true, "FAKE_KTTCP_INFO_ERRNO=25", "-r");
+	CHECK(p.status == 2 && strstr(p.stderr_text, "don't match"),
+	      "fake: INFO ENOTTY: module and tool don't match, exit 2");
+	proc_free(&p);
+
+	run(&p, true, "FAKE_KTTCP_ABI=2", "-t 127.0.0.1");
+	CHECK(p.status == 2 && strstr(p.stderr_text, "(fake 0.1, ABI 2)") &&
+	      strstr(p.stderr_text, "don't match"),
+	      "fake: ABI 2: module and tool don't match, exit 2");
+	proc_free(&p);
+
+	run(&p, true, "FAKE_KTTCP_SEND_MODES=3", "-t -m zerocopy 127.0.0.1");
+	CHECK(p.status == 2 &&
+	      strstr(p.stderr_text, "send mode zerocopy is not supported by this kernel (Linux "),
+	      "fake: unsupported mode names the kernel, exit 2");
+	proc_free(&p);
+
+	snprintf(args, sizeof(args), "-t -p %d 127.0.0.1", free_port(AF_INET));
+	run(&p, true, NULL, args);
+	CHECK(p.status == 2, "fake: connection refused exits 2");
+	CHECK_HAS(p.stderr_text, "port", "fake: refused message");
+	CHECK_HAS(p.stderr_text, ": Connection refused\n",
+		  "fake: refused message has strerror");
+	CHECK_HAS(p.stderr_text, "kttcp: connect to 127.0.0.1 port ",
+		  "fake: refused message names host");
+	proc_free(&p);
+
+	snprintf(args, sizeof(args), "-t -C nosuchcc -p %d 127.0.0.1",
+		 free_port(AF_INET));
+	run(&p, true, NULL, args);
+	CHECK(p.status == 2 &&
+	      strstr(p.stderr_text, "-C nosuchcc: the kernel refused this congestion control"),
+	      "fake: unknown -C refused clearly, exit 2");
+	proc_free(&p);
+}
+
+/* A receiver in the background, up and listening on @port. */
+static bool start_receiver(struct proc *r, const char *env, const char *args)
+{
+	proc_start(r, true, env, args);
+	if (proc_await(r, "listening on port", 5000))
+		return true;
+	proc_wait(r, 1000);
+	return false;
+}
+
+static void test_pair(void)
+{
+	struct proc r, s;
+	char args[160];
+	int port = free_port(AF_INET);
+
+	snprintf(args, sizeof(args), "-r -p %d", port);
+	if (!start_receiver(&r, NULL, args)) {
+		CHECK(0, "pair: receiver starts");
+		proc_free(&r);
+		return;
+	}
+	snprintf(args, sizeof(args), "-t -n 1m -M 1000 -D -b 256k -p %d 127.0.0.1",
+		 port);
+	run(&s, true, NULL, args);
+	proc_wait(&r, 5000);
+	CHECK(s.status == 0 && r.status == 0, "pair: both exit 0");
+	CHECK_HAS(s.stdout_text, "kttcp: socket buffer size: ",
+		  "pair: sender socket buffer line");
+	CHECK_HAS(s.stdout_text, "kttcp: connected to 127.0.0.1\nkttcp: 1048576 bytes in ",
+		  "pair: sender connected and result lines");
+	CHECK_HAS(s.stdout_text, " Megabits/sec\n  ", "pair: sender Megabits line");
+	CHECK_HAS(s.stdout_text, "sys ", "pair: sender CPU line");
+	CHECK_HAS(r.stdout_text, "kttcp: connect from 127.0.0.1\n",
+		  "pair: dual-stack receiver shows the IPv4 peer");
+	CHECK_HAS(r.stdout_text, "kttcp: 1048576 bytes in ",
+		  "pair: receiver got every byte");
+	CHECK_STR(s.stderr_text, "", "pair: sender stderr empty");
+	proc_free(&r);
+	proc_free(&s);
+}
+
+static bool have_ipv6_loopback(void)
+{
+	return free_port(AF_INET6) != 0;
+}
+
+static void test_parallel_json(void)
+{
+	struct proc r, s;
+	char args[200], *q;
+	int port = free_port(AF_INET6);
+
+	if (!have_ipv6_loopback()) {
+		CHECK(1, "parallel: IPv6 -P 3 -J -V # SKIP no ::1");
+		return;
+	}
+	snprintf(args, sizeof(args), "-r -6 -P 3 -V -J -p %d", port);
+	proc_start(&r, true, NULL, args);
+	sleep_ms(300);		/* -J prints no "listening" line */
+	snprintf(args, sizeof(args), "-t -P 3 -n 2m -J -l 32k -p %d ::1", port);
+	run(&s, true, NULL, args);
+	proc_wait(&r, 5000);
+	CHECK(s.status == 0 && r.status == 0, "parallel: both exit 0");
+	CHECK(json_valid(s.stdout_text), "parallel: sender stdout is one JSON object");
+	CHECK(json_valid(r.stdout_text), "parallel: receiver stdout is one JSON object");
+	q = json_query(r.stdout_text, "d['bytes'], len(d['streams']), d['status'], d['verify']['enabled'], d['role'], sorted(s['bytes'] for s in d['streams'])");
+	if (q)
+		CHECK_STR(q, "6291456 3 ok True receiver [2097152, 2097152, 2097152]",
+			  "parallel: receiver totals over 3 streams");
+	free(q);
+	q = json_query(s.stdout_text, "d['bytes'], d['chunk'], d['mode'], d['seconds'] == max(s['seconds'] for s in d['streams'])");
+	if (q)
+		CHECK_STR(q, "6291456 32768 copy True",
+			  "parallel: sender totals, seconds of the longest");
+	free(q);
+	proc_free(&r);
+	proc_free(&s);
+}
+
+/* kttcp -t into a plain socket that just counts. */
+static void test_plain_sink(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	char args[64], buf[65536];
+	long long total = 0;
+	struct proc s;
+	ssize_t n;
+	int lfd, fd;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	bind(lfd, (struct sockaddr *)&sin, sizeof(sin));
+	listen(lfd, 1);
+	getsockname(lfd, (struct sockaddr *)&sin, &len);
+	snprintf(args, sizeof(args), "-t -q -p %d 127.0.0.1", ntohs(sin.sin_port));
+	proc_start(&s, true, NULL, args);
+	fd = accept(lfd, NULL, NULL);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	close(fd);
+	close(lfd);
+	proc_wait(&s, 5000);
+	CHECK(s.status == 0 && total == 10485760,
+	      "plain sink: default 10 MiB, nothing else on the wire");
+	CHECK(!strstr(s.stdout_text, "connected to"), "plain sink: -q hides connected");
+	proc_free(&s);
+}
+
+/* Connect to a receiver on @port and send @len pattern bytes. */
+static int plain_source(int port, long len, long corrupt, bool hold)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	unsigned char buf[4096];
+	long off = 0, i, chunk;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		close(fd);
+		return -1;
+	}
+	while (off < len) {
+		chunk = len - off < (long)sizeof(buf) ? len - off : (long)sizeof(buf);
+		for (i = 0; i < chunk; i++)
+			buf[i] = KTTCP_PATTERN(off + i) ^ (off + i == corrupt ? 0xff : 0);
+		if (write(fd, buf, (size_t)chunk) != chunk)
+			break;
+		off += chunk;
+	}
+	if (hold)
+		return fd;
+	close(fd);
+	return -1;
+}
+
+static void test_plain_source(void)
+{
+	struct proc r;
+	char args[64];
+	int port = free_port(AF_INET), fd;
+
+	snprintf(args, sizeof(args), "-r -V -4 -p %d", port);
+	if (start_receiver(&r, NULL, args)) {
+		plain_source(port, 1048576 + 7, -1, false);
+		proc_wait(&r, 5000);
+		CHECK(r.status == 0 && strstr(r.stdout_text, "kttcp: 1048583 bytes in"),
+		      "plain source: receiver -V takes any source until EOF");
+	} else {
+		CHECK(0, "plain source: receiver starts");
+	}
+	proc_free(&r);
+
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -V -p %d", port);
+	if (start_receiver(&r, NULL, args)) {
+		plain_source(port, 100000, 4242, false);
+		proc_wait(&r, 5000);
+		CHECK(r.status == 3, "verify: mismatch exits 3");
+		CHECK_HAS(r.stderr_text, "kttcp: verify: first mismatch at byte offset 4242\n",
+			  "verify: mismatch offset");
+		CHECK_HAS(r.stdout_text, " bytes in ", "verify: results still printed");
+	} else {
+		CHECK(0, "verify: receiver starts");
+	}
+	proc_free(&r);
+
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -w 0.3 -n 1m -p %d", port);
+	if (start_receiver(&r, NULL, args)) {
+		fd = plain_source(port, 1000, -1, true);
+		proc_wait(&r, 5000);
+		if (fd >= 0)
+			close(fd);
+		CHECK(r.status == 3, "timeout: -w on a stalled transfer exits 3");
+		CHECK_HAS(r.stderr_text, "kttcp: timed out after 1000 bytes\n",
+			  "timeout: message with bytes");
+		CHECK(r.ms < 3000, "timeout: ends soon after -w");
+	} else {
+		CHECK(0, "timeout: receiver starts");
+	}
+	proc_free(&r);
+}
+
+/* A listener on loopback that accepts but never reads. */
+static int stall_listener(int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
+
+	/* Small buffers: the sender stalls after little data. */
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(lfd, (struct sockaddr *)&sin, sizeof(sin));
+	listen(lfd, 4);
+	getsockname(lfd, (struct sockaddr *)&sin, &len);
+	*port = ntohs(sin.sin_port);
+	return lfd;
+}
+
+static void test_stalled_peer(void)
+{
+	struct proc s;
+	char args[96], *q;
+	int port, lfd, fd;
+
+	lfd = stall_listener(&port);
+	snprintf(args, sizeof(args), "-t -J -w 0.5 -m zerocopy -n 1g -p %d 127.0.0.1",
+		 port);
+	proc_start(&s, true, NULL, args);
+	fd = accept(lfd, NULL, NULL);
+	proc_wait(&s, 5000);
+	CHECK(s.status == 3, "stalled peer: -w sender times out, exit 3");
+	q = json_query(s.stdout_text, "d['status'], d['bytes'] > 0, d['error'].startswith('timed out after')");
+	if (q)
+		CHECK_STR(q, "timeout True True", "stalled peer: JSON status timeout");
+	free(q);
+	proc_free(&s);
+	close(fd);
+
+	snprintf(args, sizeof(args), "-t -q -n 1g -p %d 127.0.0.1", port);
+	proc_start(&s, true, NULL, args);
+	fd = accept(lfd, NULL, NULL);
+	sleep_ms(500);
+	kill(s.pid, SIGINT);
+	proc_wait(&s, 3000);
+	CHECK(s.status == 130 && s.ms < 1000,
+	      "stalled peer: SIGINT ends a blocked sender within a second");
+	CHECK_HAS(s.stderr_text, "kttcp: interrupted after ",
+		  "stalled peer: interrupted message");
+	proc_free(&s);
+	close(fd);
+	close(lfd);
+}
+
+/* A source that sends @len pattern bytes and then resets the connection. */
+static void rst_source(int port, long len)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int fd = plain_source(port, len, -1, true);
+
+	if (fd < 0)
+		return;
+	sleep_ms(200);		/* let the receiver take the bytes first */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+static void test_reset(void)
+{
+	struct proc r;
+	char args[64], *q;
+	int port = free_port(AF_INET);
+
+	snprintf(args, sizeof(args), "-r -p %d", port);
+	if (!start_receiver(&r, NULL, args)) {
+		CHECK(0, "reset: receiver starts");
+		proc_free(&r);
+		return;
+	}
+	rst_source(port, 3 * 1048576);
+	proc_wait(&r, 5000);
+	CHECK(r.status == 3, "reset: receiver exits 3");
+	CHECK_HAS(r.stderr_text,
+		  "kttcp: transfer failed after 3145728 bytes: Connection reset by peer\n",
+		  "reset: message with the bytes done");
+	proc_free(&r);
+
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -J -p %d", port);
+	proc_start(&r, true, NULL, args);
+	sleep_ms(300);
+	rst_source(port, 1048576);
+	proc_wait(&r, 5000);
+	q = json_query(r.stdout_text, "d['status'], d['bytes'], d['error']");
+	if (q)
+		CHECK_STR(q, "error 1048576 Connection reset by peer",
+			  "reset: JSON error and bytes");
+	free(q);
+	proc_free(&r);
+}
+
+static void test_signals(void)
+{
+	struct proc r, s;
+	char args[96];
+	int port = free_port(AF_INET);
+
+	/* A signal while blocked in accept(). */
+	snprintf(args, sizeof(args), "-r -p %d", port);
+	if (start_receiver(&r, NULL, args)) {
+		kill(r.pid, SIGINT);
+		proc_wait(&r, 3000);
+		CHECK(r.status == 130 && r.ms < 1000,
+		      "signal: SIGINT in accept exits 130 at once");
+		CHECK_HAS(r.stderr_text, "kttcp: interrupted after 0 bytes\n",
+			  "signal: accept interrupted message");
+	} else {
+		CHECK(0, "signal: receiver starts");
+	}
+	proc_free(&r);
+
+	/* SIGINT during a timed send. */
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -p %d", port);
+	if (!start_receiver(&r, NULL, args)) {
+		CHECK(0, "signal: receiver starts");
+		proc_free(&r);
+		return;
+	}
+	snprintf(args, sizeof(args), "-t -T 30 -p %d 127.0.0.1", port);
+	proc_start(&s, true, NULL, args);
+	proc_await(&s, "connected to", 5000);
+	sleep_ms(300);
+	kill(s.pid, SIGINT);
+	proc_wait(&s, 3000);
+	proc_wait(&r, 3000);
+	CHECK(s.status == 130 && s.ms < 1000,
+	      "signal: SIGINT ends the sender within a second, exit 130");
+	CHECK_HAS(s.stdout_text, " real seconds ==> ",
+		  "signal: results for the bytes done");
+	CHECK_HAS(s.stderr_text, "kttcp: interrupted after ",
+		  "signal: interrupted message");
+	CHECK(r.status == 0, "signal: the receiver sees EOF and exits 0");
+	proc_free(&r);
+	proc_free(&s);
+
+	/* SIGTERM to four streams. */
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -P 4 -J -p %d", port);
+	proc_start(&r, true, NULL, args);
+	sleep_ms(300);
+	snprintf(args, sizeof(args), "-t -P 4 -T 30 -p %d 127.0.0.1", port);
+	proc_start(&s, true, NULL, args);
+	proc_await(&s, "connected to", 5000);
+	sleep_ms(300);
+	kill(s.pid, SIGTERM);
+	proc_wait(&s, 3000);
+	proc_wait(&r, 3000);
+	CHECK(s.status == 143 && s.ms < 1000,
+	      "signal: SIGTERM ends 4 streams within a second, exit 143");
+	CHECK(r.status == 0 && json_valid(r.stdout_text),
+	      "signal: 4-stream receiver ends cleanly with JSON");
+	proc_free(&r);
+	proc_free(&s);
+}
+
+static void test_intervals(void)
+{
+	struct proc r, s;
+	char args[96], *q;
+	int port = free_port(AF_INET);
+
+	snprintf(args, sizeof(args), "-r -q -P 2 -p %d", port);
+	proc_start(&r, true, NULL, args);
+	sleep_ms(300);
+	snprintf(args, sizeof(args), "-t -P 2 -T 1 -i 0.25 -p %d 127.0.0.1", port);
+	run(&s, true, NULL, args);
+	proc_wait(&r, 3000);
+	CHECK(s.status == 0, "intervals: timed sender exits 0");
+	CHECK_HAS(s.stdout_text, "[  1] 0.00-0.25 sec  ", "intervals: stream 1 line");
+	CHECK_HAS(s.stdout_text, "[  2] 0.25-0.50 sec  ", "intervals: stream 2 line");
+	CHECK_HAS(s.stdout_text, "[SUM] 0.50-0.75 sec  ", "intervals: SUM line");
+	CHECK_HAS(s.stdout_text, " Mbits/sec\n", "intervals: rate");
+	proc_free(&r);
+	proc_free(&s);
+
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -q -p %d", port);
+	proc_start(&r, true, NULL, args);
+	sleep_ms(300);
+	snprintf(args, sizeof(args), "-t -J -m zerocopy -T 1 -i 0.3 -p %d 127.0.0.1",
+		 port);
+	run(&s, true, "FAKE_KTTCP_ZC_LEAK=1", args);
+	proc_wait(&r, 3000);
+	CHECK(s.status == 0 && json_valid(s.stdout_text),
+	      "json: zerocopy sender with intervals is valid JSON");
+	CHECK_HAS(s.stderr_text, "kttcp: warning: zerocopy: 3 page references",
+		  "json: leak warning on stderr");
+	q = json_query(s.stdout_text, "len(d['intervals']) >= 3, d['intervals'][0]['end'], d['zerocopy']['outstanding'], d['status'], sum(i['bytes'] for i in d['intervals']) == d['bytes']");
+	if (q)
+		CHECK_STR(q, "True 0.3 3 ok True",
+			  "json: intervals add up to the total");
+	free(q);
+	proc_free(&r);
+	proc_free(&s);
+}
+
+void test_cli(const char *kttcp, const char *fake)
+{
+	kttcp_bin = kttcp;
+	fake_so = fake;
+	signal(SIGPIPE, SIG_IGN);
+	test_no_module();
+	if (!fake)
+		return;
+	test_fake_setup();
+	test_pair();
+	test_parallel_json();
+	test_plain_sink();
+	test_plain_source();
+	test_stalled_peer();
+	test_reset();
+	test_signals();
+	test_intervals();
+}

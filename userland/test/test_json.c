@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_json.c - a strict little JSON validator (RFC 8259 grammar), and
+ * python3 as a second opinion when it is installed.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static const char *ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *value(const char *p, int depth);
+
+static const char *string(const char *p)
+{
+	int i;
+
+	if (*p++ != '"')
+		return NULL;
+	for (; *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
+			return NULL;	/* also the end of the text */
+		if (*p != '\\')
+			continue;
+		p++;
+		if (*p == 'u') {
+			for (i = 1; i <= 4; i++)
+				if (!isxdigit((unsigned char)p[i]))
+					return NULL;
+			p += 4;
+		} else if (!strchr("\"\\/bfnrt", *p) || !*p) {
+			return NULL;
+		}
+	}
+	return p + 1;
+}
+
+static const char *digits(const char *p)
+{
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return p;
+}
+
+static const char *number(const char *p)
+{
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (!(p = digits(p)))
+		return NULL;
+	if (*p == '.' && !(p = digits(p + 1)))
+		return NULL;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		p = digits(p);
+	}
+	return p;
+}
+
+static const char *members(const char *p, char close, int depth)
+{
+	p = ws(p);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (close == '}') {
+			p = string(ws(p));
+			if (!p || *(p = ws(p)) != ':')
+				return NULL;
+			p++;
+		}
+		p = value(p, depth + 1);
+		if (!p)
+			return NULL;
+		p = ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *value(const char *p, int depth)
+{
+	if (depth > 64)
+		return NULL;
+	p = ws(p);
+	switch (*p) {
+	case '{':
+		return members(p + 1, '}', depth);
+	case '[':
+		return members(p + 1, ']', depth);
+	case '"':
+		return string(p);
+	case 't':
+		return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f':
+		return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n':
+		return strncmp(p, "null", 4) ? NULL : p + 4;
+	}
+	return number(p);
+}
+
+bool json_valid(const char *s)
+{
+	const char *end = value(s, 0);
+
+	return end && *ws(end) == '\0';
+}
+
+static char *tmp_json(const char *text)
+{
+	static char path[] = "/tmp/kttcp-json-XXXXXX";
+	char *p = strdup(path);
+	int fd;
+
+	if (!p)
+		return NULL;
+	fd = mkstemp(p);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(p);
+		}
+		free(p);
+		return NULL;
+	}
+	close(fd);
+	return p;
+}
+
+int json_python(const char *text)
+{
+	char cmd[256], *path;
+	int rc;
+
+	if (!have_python3())
+		return -1;
+	path = tmp_json(text);
+	if (!path)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "python3 -m json.tool %s >/dev/null", path);
+	rc = system(cmd);
+	unlink(path);
+	free(path);
+	return rc == 0;
+}
+
+char *json_query(const char *text, const char *expr)
+{
+	char cmd[1024], *path, *out = NULL;
+	size_t len = 0;
+	FILE *p;
+
+	if (!have_python3())
+		return NULL;
+	path = tmp_json(text);
+	if (!path)
+		return NULL;
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); print(*[%s])\" %s",
+		 expr, path);
+	p = popen(cmd, "r");
+	if (p) {
+		if (getdelim(&out, &len, '\0', p) < 0) {
+			free(out);
+			out = NULL;
+		}
+		pclose(p);
+	}
+	unlink(path);
+	free(path);
+	if (out && *out && out[strlen(out) - 1] == '\n')
+		out[strlen(out) - 1] = '\0';
+	return out;
+}
+
+void test_json(void)
+{
+	CHECK(json_valid("{\"a\": [1, -2.5e3, true, null, \"x\\u00e9\"], \"b\": {}}"),
+	      "validator: accepts valid JSON");
+	CHECK(!json_valid("{\"a\": 1,}"), "validator: rejects trailing comma");
+	CHECK(!json_valid("{\"a\": inf}"), "validator: rejects inf");
+	CHECK(!json_valid("{\"a\": nan}"), "validator: rejects nan");
+	CHECK(!json_valid("{\"a\": 01}") , "validator: rejects leading zero");
+	CHECK(!json_valid("{\"a\": \"\t\"}"), "validator: rejects raw control char");
+	CHECK(!json_valid("{} {}"), "validator: rejects two objects");
+	CHECK(!json_valid("{\"a\": 1"), "validator: rejects truncation");
+}

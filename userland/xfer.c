@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xfer.c - the transfers themselves.
+ *
+ * Each stream is a thread blocked in one ioctl for the whole transfer;
+ * the kernel loop ends when the byte count or duration is reached, the
+ * socket fails, or a signal is pending for that thread.  SIGINT and
+ * SIGTERM are blocked everywhere and read from a signalfd by the main
+ * thread, which then sends SIGUSR1 (handled, no SA_RESTART, unblocked in
+ * the stream threads only) to each stream still running.  It repeats
+ * that every KICK_MS until all are done, since a kick that lands just
+ * before a thread enters the ioctl would otherwise be lost.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "report.h"
+#include "xfer.h"
+
+#define KICK_MS			100
+#define STREAM_STACK_SIZE	(256 * 1024)	/* it only makes one ioctl */
+
+static void kick_handler(int sig)
+{
+	(void)sig;	/* its only job is to make a signal pending */
+}
+
+int xfer_signals_init(struct xfer *x)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+	sigset_t set;
+
+	/* No SA_RESTART: the ioctl must return EINTR, not be restarted. */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		goto fail;
+	/* The module reports EPIPE; the signal would kill us first. */
+	signal(SIGPIPE, SIG_IGN);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		goto fail;
+	sigdelset(&set, SIGUSR1);
+	x->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (x->sigfd >= 0)
+		return 0;
+fail:
+	kwarn("signal setup: %s", strerror(errno));
+	return -1;
+}
+
+int xfer_dev_open(void)
+{
+	int fd = open(KTTCP_DEVICE, O_RDWR | O_CLOEXEC);
+
+	return fd >= 0 ? fd : -errno;
+}
+
+int xfer_dev_info(int fd, struct kttcp_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->version = KTTCP_ABI_VERSION;
+	if (ioctl(fd, KTTCP_IOC_INFO, info) != 0)
+		return -errno;
+	/* Do not trust the module to terminate its strings. */
+	info->kernel[sizeof(info->kernel) - 1] = '\0';
+	info->module[sizeof(info->module) - 1] = '\0';
+	return 0;
+}
+
+static void dev_open_error(int err)
+{
+	if (err == ENOENT || err == ENXIO || err == ENODEV)
+		kwarn("%s: %s: is the kttcp module loaded? (insmod kttcp.ko)",
+		      KTTCP_DEVICE, strerror(err));
+	else if (err == EACCES || err == EPERM)
+		kwarn("%s: %s: the device is mode 0600 (root only); see README, Permissions",
+		      KTTCP_DEVICE, strerror(err));
+	else
+		kwarn("%s: %s", KTTCP_DEVICE, strerror(err));
+}
+
+static int check_info(struct xfer *x, int fd)
+{
+	int rc = xfer_dev_info(fd, &x->info);
+
+	if (rc == -ENOTTY || rc == -EINVAL) {
+		kwarn("%s: KTTCP_IOC_INFO: %s: the kttcp module and this tool (ABI %d) don't match",
+		      KTTCP_DEVICE, strerror(-rc), KTTCP_ABI_VERSION);
+		return -1;
+	}
+	if (rc) {
+		kwarn("%s: KTTCP_IOC_INFO: %s", KTTCP_DEVICE, strerror(-rc));
+		return -1;
+	}
+	if (x->info.abi_version != KTTCP_ABI_VERSION) {
+		kwarn("the kttcp module (%s, ABI %u) and this tool (ABI %d) don't match",
+		      x->info.module, x->info.abi_version, KTTCP_ABI_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_mode(const struct xfer *x)
+{
+	unsigned int mask = x->sender ? x->info.send_modes : x->info.recv_modes;
+
+	if (mask & (1U << x->o->mode))
+		return 0;
+	kwarn("%s mode %s is not supported by this kernel (Linux %s)",
+	      x->sender ? "send" : "receive", mode_name(x->sender, x->o->mode),
+	      x->info.kernel);
+	return -1;
+}
+
+int xfer_init(struct xfer *x, const struct kttcp_opts *o)
+{
+	pthread_condattr_t ca;
+	unsigned int i;
+	int fd;
+
+	memset(x, 0, sizeof(*x));
+	x->o = o;
+	x->sender = o->role == ROLE_SENDER;
+	x->cmd = x->sender ? KTTCP_IOC_SEND : KTTCP_IOC_RECV;
+	x->n = o->streams;
+	x->sigfd = -1;
+	pthread_mutex_init(&x->lock, NULL);
+	/* The reporter's deadlines are on the monotonic clock, like t0. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&x->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	x->donefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	x->s = calloc(x->n, sizeof(*x->s));
+	if (x->donefd < 0 || !x->s) {
+		kwarn("%s", strerror(errno));
+		return EXIT_SETUP;
+	}
+	for (i = 0; i < x->n; i++) {
+		x->s[i].dev_fd = x->s[i].sock = -1;
+		x->s[i].x = x;
+		x->s[i].id = i + 1;
+	}
+	/* A /dev/kttcp file per stream, so PROGRESS can tell them apart. */
+	for (i = 0; i < x->n; i++) {
+		fd = xfer_dev_open();
+		if (fd < 0) {
+			dev_open_error(-fd);
+			return EXIT_SETUP;
+		}
+		x->s[i].dev_fd = fd;
+		if (i == 0 && (check_info(x, fd) || check_mode(x)))
+			return EXIT_SETUP;
+	}
+	return 0;
+}
+
+static uint64_t since_ns(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - t0->tv_sec) * NSEC_PER_SEC +
+	       (uint64_t)now.tv_nsec - (uint64_t)t0->tv_nsec;
+}
+
+static void *stream_main(void *arg)
+{
+	struct stream *s = arg;
+	struct xfer *x = s->x;
+	sigset_t set;
+
+	/* Only stream threads take SIGUSR1: it is what stops the loop. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	if (!atomic_load(&x->halt)) {
+		s->ran = true;
+		s->ret = ioctl(s->dev_fd, x->cmd, &s->io);
+		s->err = s->ret ? errno : 0;
+	}
+	atomic_store(&s->done, true);
+	eventfd_write(x->donefd, 1);
+	return NULL;
+}
+
+static void stream_io(const struct xfer *x, struct stream *s)
+{
+	const struct kttcp_opts *o = x->o;
+	struct kttcp_io *io = &s->io;
+
+	memset(io, 0, sizeof(*io));
+	io->size = sizeof(*io);
+	io->version = KTTCP_ABI_VERSION;
+	io->fd = s->sock;
+	io->mode = o->mode;
+	io->flags = o->verify ? KTTCP_F_VERIFY : 0;
+	io->chunk = o->chunk;
+	io->total = o->total;
+	io->duration_ns = o->duration_ns;
+}
+
+static void *reporter_main(void *arg);
+
+/* The clocks start with the first stream. */
+static void first_start(struct xfer *x)
+{
+	getrusage(RUSAGE_SELF, &x->ru0);
+	cpu_read_stat(&x->cs0);
+	clock_gettime(CLOCK_MONOTONIC, &x->t0);
+	if (!x->o->interval_ns)
+		return;
+	if (pthread_create(&x->rep, NULL, reporter_main, x) == 0)
+		x->rep_running = true;
+	else
+		kwarn("interval reports: cannot start thread");
+}
+
+int xfer_start(struct xfer *x, int sock)
+{
+	unsigned int i = atomic_load(&x->started);
+	struct stream *s = &x->s[i];
+	pthread_attr_t attr;
+	int rc;
+
+	s->sock = sock;
+	stream_io(x, s);
+	if (i == 0)
+		first_start(x);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, STREAM_STACK_SIZE);
+	rc = pthread_create(&s->tid, &attr, stream_main, s);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		kwarn("stream %u: cannot start thread: %s", s->id, strerror(rc));
+		return -1;
+	}
+	s->started = true;
+	atomic_store(&x->started, i + 1);
+	return 0;
+}
+
+/*
+ * A second SIGINT/SIGTERM means the streams did not stop (a module that
+ * ignores signals?): die of it the default way, without results.
+ */
+static void die_of(int sig)
+{
+	sigset_t set;
+
+	kwarn("second signal: exiting without results");
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+static void read_signals(struct xfer *x)
+{
+	struct signalfd_siginfo si;
+	int first;
+
+	while (read(x->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		first = 0;
+		if (!atomic_compare_exchange_strong(&x->stop, &first,
+						    (int)si.ssi_signo))
+			die_of((int)si.ssi_signo);
+		atomic_store(&x->halt, true);
+	}
+}
+
+void xfer_halt(struct xfer *x)
+{
+	atomic_store(&x->halt, true);
+}
+
+static bool kick_running(struct xfer *x)
+{
+	bool running = false;
+	unsigned int i;
+
+	for (i = 0; i < x->n; i++) {
+		struct stream *s = &x->s[i];
+
+		if (!s->started || atomic_load(&s->done))
+			continue;
+		running = true;
+		if (atomic_load(&x->halt))
+			pthread_kill(s->tid, SIGUSR1);
+	}
+	return running;
+}
+
+static void stop_reporter(struct xfer *x)
+{
+	if (!x->rep_running)
+		return;
+	pthread_mutex_lock(&x->lock);
+	x->rep_stop = true;
+	pthread_cond_signal(&x->cond);
+	pthread_mutex_unlock(&x->lock);
+	pthread_join(x->rep, NULL);
+	x->rep_running = false;
+}
+
+void xfer_wait(struct xfer *x)
+{
+	struct pollfd p[2] = {
+		{ .fd = x->sigfd, .events = POLLIN },
+		{ .fd = x->donefd, .events = POLLIN },
+	};
+	eventfd_t v;
+	unsigned int i;
+
+	/* A signal may have ended connect() or accept() already. */
+	read_signals(x);
+	while (kick_running(x)) {
+		if (poll(p, 2, atomic_load(&x->halt) ? KICK_MS : -1) < 0 &&
+		    errno != EINTR)
+			break;
+		read_signals(x);
+		eventfd_read(x->donefd, &v);
+	}
+	for (i = 0; i < x->n; i++)
+		if (x->s[i].started)
+			pthread_join(x->s[i].tid, NULL);
+	if (atomic_load(&x->started)) {
+		x->end_ns = since_ns(&x->t0);
+		getrusage(RUSAGE_SELF, &x->ru1);
+		cpu_read_stat(&x->cs1);
+	}
+	stop_reporter(x);
+}
+
+/*
+ * Reporter: bytes of one stream so far.  A finished stream's own result
+ * is final; a running one is asked through its /dev/kttcp file.  Never
+ * let the count go backwards (the module may forget a finished transfer).
+ */
+static uint64_t sample(struct xfer *x, struct stream *s)
+{
+	struct kttcp_progress p = {
+		.size = sizeof(p),
+		.version = KTTCP_ABI_VERSION,
+	};
+	uint64_t cur = s->last;
+
+	if (atomic_load(&s->done)) {
+		if (s->io.status & KTTCP_ST_VALID)
+			cur = s->io.bytes;
+	} else if (ioctl(s->dev_fd, KTTCP_IOC_PROGRESS, &p) == 0) {
+		cur = p.bytes;
+	} else if (!x->rep_failed) {
+		x->rep_failed = true;
+		kwarn("KTTCP_IOC_PROGRESS: %s", strerror(errno));
+	}
+	return cur > s->last ? cur : s->last;
+}
+
+static int keep_interval(struct xfer *x, const struct interval_rec *rec)
+{
+	struct interval_rec *iv = x->iv;
+
+	if (x->niv == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 16;
+		iv = realloc(x->iv, x->cap * sizeof(*iv));
+		if (!iv)
+			return -1;
+		x->iv = iv;
+	}
+	x->iv[x->niv++] = *rec;
+	return 0;
+}
+
+static void print_interval(const struct xfer *x, const struct interval_rec *rec,
+			   unsigned int nstarted)
+{
+	unsigned int i;
+
+	for (i = 0; i < nstarted; i++)
+		report_interval(stdout, i + 1, rec->start_ns, rec->end_ns,
+				rec->bytes[i]);
+	if (x->n > 1)
+		report_interval(stdout, 0, rec->start_ns, rec->end_ns, rec->sum);
+	fflush(stdout);
+}
+
+/* One interval, [start, end) relative to t0; the last one may be empty. */
+static void interval(struct xfer *x, uint64_t start, uint64_t end, bool last)
+{
+	unsigned int i, nstarted = atomic_load(&x->started);
+	struct interval_rec rec = { .start_ns = start, .end_ns = end };
+	uint64_t cur;
+
+	rec.bytes = calloc(x->n, sizeof(*rec.bytes));
+	if (!rec.bytes)
+		return;
+	for (i = 0; i < nstarted; i++) {
+		cur = sample(x, &x->s[i]);
+		rec.bytes[i] = cur - x->s[i].last;
+		rec.sum += rec.bytes[i];
+		x->s[i].last = cur;
+	}
+	if (last && rec.sum == 0) {
+		free(rec.bytes);
+		return;
+	}
+	if (!x->o->json)
+		print_interval(x, &rec, nstarted);
+	if (!x->o->json || keep_interval(x, &rec))
+		free(rec.bytes);
+}
+
+static void add_ns(struct timespec *ts, const struct timespec *t0, uint64_t ns)
+{
+	ns += (uint64_t)t0->tv_nsec;
+	ts->tv_sec = t0->tv_sec + (time_t)(ns / NSEC_PER_SEC);
+	ts->tv_nsec = (long)(ns % NSEC_PER_SEC);
+}
+
+static void *reporter_main(void *arg)
+{
+	struct xfer *x = arg;
+	uint64_t step = x->o->interval_ns, prev = 0, next = step;
+	struct timespec deadline;
+
+	pthread_mutex_lock(&x->lock);
+	while (!x->rep_stop) {
+		add_ns(&deadline, &x->t0, next);
+		if (pthread_cond_timedwait(&x->cond, &x->lock, &deadline) !=
+		    ETIMEDOUT)
+			continue;	/* woken: re-check rep_stop */
+		pthread_mutex_unlock(&x->lock);
+		interval(x, prev, next, false);
+		prev = next;
+		next += step;
+		pthread_mutex_lock(&x->lock);
+	}
+	pthread_mutex_unlock(&x->lock);
+	if (x->end_ns > prev)
+		interval(x, prev, x->end_ns, true);
+	return NULL;
+}
+
+int xfer_result(struct xfer *x, struct kttcp_result *r)
+{
+	unsigned int i, n = atomic_load(&x->started);
+
+	r->kernel = x->info.kernel;
+	r->module = x->info.module;
+	r->abi_version = x->info.abi_version;
+	r->stop_signal = atomic_load(&x->stop);
+	r->host_busy = -1;
+	r->nstreams = n;
+	r->streams = calloc(n ? n : 1, sizeof(*r->streams));
+	if (!r->streams)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct stream *s = &x->s[i];
+		struct stream_result *sr = &r->streams[i];
+
+		sr->id = s->id;
+		sr->ran = s->ran;
+		sr->valid = s->io.status & KTTCP_ST_VALID;
+		sr->error = s->ret ? s->err : 0;
+		sr->status = s->io.status;
+		if (!sr->valid)
+			continue;
+		sr->bytes = s->io.bytes;
+		sr->elapsed_ns = s->io.elapsed_ns;
+		sr->calls = s->io.calls;
+		sr->zc_completions = s->io.zc_completions;
+		sr->zc_copied = s->io.zc_copied;
+		sr->zc_outstanding = s->io.zc_outstanding;
+		sr->zc_wait_ns = s->io.zc_wait_ns;
+		sr->mismatch_at = s->io.mismatch_at;
+	}
+	if (n) {
+		cpu_rusage_delta(&x->ru0, &x->ru1, &r->user_us, &r->sys_us);
+		r->host_busy = cpu_busy_percent(&x->cs0, &x->cs1);
+	}
+	/* The intervals move over to the result. */
+	r->have_intervals = x->o->interval_ns != 0;
+	r->intervals = x->iv;
+	r->nintervals = x->niv;
+	x->iv = NULL;
+	x->niv = x->cap = 0;
+	return 0;
+}
+
+void xfer_destroy(struct xfer *x)
+{
+	unsigned int i;
+
+	stop_reporter(x);
+	for (i = 0; x->s && i < x->n; i++) {
+		if (x->s[i].sock >= 0)
+			close(x->s[i].sock);
+		if (x->s[i].dev_fd >= 0)
+			close(x->s[i].dev_fd);
+	}
+	for (i = 0; i < x->niv; i++)
+		free(x->iv[i].bytes);
+	free(x->iv);
+	free(x->s);
+	if (x->donefd >= 0)
+		close(x->donefd);
+	if (x->sigfd >= 0)
+		close(x->sigfd);
+	pthread_cond_destroy(&x->cond);
+	pthread_mutex_destroy(&x->lock);
+	x->s = NULL;
+	x->iv = NULL;
+}
