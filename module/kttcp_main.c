@@ -185,6 +185,9 @@ static long kttcp_ioc_xfer(struct kttcp_file *kf, void __user *uarg,
 	err = kttcp_check_io(&io, send);
 	if (err)
 		return err;
+	/* The results must be deliverable before any byte moves. */
+	if (copy_to_user(uarg, &io, sizeof(io)))
+		return -EFAULT;
 
 	sock = sockfd_lookup(io.fd, &err);
 	if (!sock)

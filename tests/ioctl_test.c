@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioctl_test.c - exercise /dev/kttcp's ioctls directly, without the tool.
+ *
+ * Runs inside a lab guest with kttcp.ko loaded, as root, on loopback
+ * (198.18.0.1 is on lo in every lab topology; 127.0.0.1 works too).
+ *
+ *   ioctl_test [-a addr]
+ *
+ * Checks, each printed as "ok N - ..." or "not ok N - ...":
+ *  - KTTCP_IOC_INFO reports the ABI version, all modes and uname's release;
+ *  - every kind of bad input gets its errno and leaves the socket usable
+ *    and untouched (no byte moves): bad fds, non-TCP sockets, unconnected
+ *    and listening TCP sockets, unknown ioctls, wrong size/version, unknown
+ *    modes and flags, zero and absurd sizes, bad user pointers;
+ *  - every send mode against every receive mode moves exactly the bytes
+ *    asked for, in-kernel at both ends, with verify on for copy receives;
+ *  - verify catches a corrupted byte at the right offset;
+ *  - KTTCP_IOC_PROGRESS counts a file's bytes.
+ * Ends with "N passed, N failed"; exit status 1 if anything failed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../include/kttcp.h"
+
+static const char *addr = "198.18.0.1";
+static int passed, failed;
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", ok ? "ok" : "not ok", passed + failed + 1);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+static int kttcp_open(void)
+{
+	int fd = open(KTTCP_DEVICE, O_RDWR);
+
+	if (fd < 0)
+		die(KTTCP_DEVICE);
+	return fd;
+}
+
+static void io_init(struct kttcp_io *io, int fd, unsigned int mode,
+		    uint64_t total)
+{
+	memset(io, 0, sizeof(*io));
+	io->size = sizeof(*io);
+	io->version = KTTCP_ABI_VERSION;
+	io->fd = fd;
+	io->mode = mode;
+	io->total = total;
+}
+
+/* A connected pair on loopback: *c is the client end, *s the accepted. */
+static void tcp_pair(int *c, int *s)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int l, one = 1;
+
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, 4) ||
+	    bind(l, (struct sockaddr *)&sin, sizeof(sin)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&sin, &len))
+		die("listen");
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	if (*c < 0 || connect(*c, (struct sockaddr *)&sin, sizeof(sin)))
+		die("connect");
+	*s = accept(l, NULL, NULL);
+	if (*s < 0)
+		die("accept");
+	close(l);
+}
+
+/* Expect ioctl to fail with @want. */
+static void expect_errno(int kfd, unsigned long cmd, void *arg, int want,
+			 const char *what)
+{
+	int rc = ioctl(kfd, cmd, arg);
+	int e = errno;
+
+	check(rc == -1 && e == want, "%s: %s (got %s)", what, strerror(want),
+	      rc == -1 ? strerror(e) : "success");
+}
+
+/* Nothing may have been sent on the pair: the peer has no data. */
+static void expect_untouched(int peer, const char *what)
+{
+	char b;
+	ssize_t n = recv(peer, &b, 1, MSG_DONTWAIT);
+
+	check(n == -1 && errno == EAGAIN, "%s: no byte moved", what);
+}
+
+static void test_info(int kfd)
+{
+	struct kttcp_info info = { .size = sizeof(info),
+				   .version = KTTCP_ABI_VERSION };
+	struct utsname u;
+	void *ro;
+
+	uname(&u);
+	check(ioctl(kfd, KTTCP_IOC_INFO, &info) == 0 &&
+	      info.abi_version == KTTCP_ABI_VERSION &&
+	      info.send_modes == 7 && info.recv_modes == 7 &&
+	      !strcmp(info.kernel, u.release) && info.module[0],
+	      "INFO: ABI %u, modes %#x/%#x, kernel %s, module %s",
+	      info.abi_version, info.send_modes, info.recv_modes,
+	      info.kernel, info.module);
+
+	info.version = KTTCP_ABI_VERSION + 1;
+	expect_errno(kfd, KTTCP_IOC_INFO, &info, EINVAL, "INFO wrong version");
+	info.version = KTTCP_ABI_VERSION;
+	info.size = sizeof(info) - 8;
+	expect_errno(kfd, KTTCP_IOC_INFO, &info, EINVAL, "INFO wrong size");
+	expect_errno(kfd, KTTCP_IOC_INFO, NULL, EFAULT, "INFO NULL pointer");
+	expect_errno(kfd, KTTCP_IOC_INFO, (void *)8, EFAULT,
+		     "INFO unmapped pointer");
+
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro == MAP_FAILED)
+		die("mmap");
+	info.size = sizeof(info);
+	memcpy(ro, &info, sizeof(info));
+	mprotect(ro, 4096, PROT_READ);
+	expect_errno(kfd, KTTCP_IOC_INFO, ro, EFAULT, "INFO read-only buffer");
+	munmap(ro, 4096);
+
+	expect_errno(kfd, _IO('k', 0x7f), NULL, ENOTTY, "unknown ioctl nr");
+	expect_errno(kfd, _IOWR('x', 0x01, struct kttcp_io), &info, ENOTTY,
+		     "unknown ioctl magic");
+	expect_errno(kfd, _IOWR('k', 0x01, struct kttcp_info), &info, ENOTTY,
+		     "SEND number with the wrong size encoded");
+}
+
+static void test_bad_fds(int kfd)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct kttcp_io io;
+	int fd, sv[2];
+
+	fd = open("/dev/null", O_RDONLY);
+	io_init(&io, fd, KTTCP_SEND_COPY, 4096);
+	expect_errno(kfd, KTTCP_IOC_SEND, &io, ENOTSOCK, "SEND on /dev/null");
+	close(fd);
+	expect_errno(kfd, KTTCP_IOC_SEND, &io, EBADF, "SEND on a closed fd");
+	io.fd = -1;
+	expect_errno(kfd, KTTCP_IOC_RECV, &io, EBADF, "RECV on fd -1");
+
+	/* A connected UDP socket: connect() on UDP sends nothing. */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	sin.sin_port = htons(9);
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		die("connect udp");
+	io_init(&io, fd, KTTCP_SEND_COPY, 4096);
+	expect_errno(kfd, KTTCP_IOC_SEND, &io, EPROTONOSUPPORT,
+		     "SEND on a UDP socket");
+	close(fd);
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	io_init(&io, sv[0], KTTCP_RECV_COPY, 0);
+	expect_errno(kfd, KTTCP_IOC_RECV, &io, EPROTONOSUPPORT,
+		     "RECV on a unix stream socket");
+	close(sv[0]);
+	close(sv[1]);
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	io_init(&io, fd, KTTCP_SEND_COPY, 4096);
+	expect_errno(kfd, KTTCP_IOC_SEND, &io, ENOTCONN,
+		     "SEND on an unconnected TCP socket");
+	listen(fd, 1);
+	io.mode = KTTCP_RECV_TRUNC;
+	io.total = 0;
+	expect_errno(kfd, KTTCP_IOC_RECV, &io, ENOTCONN,
+		     "RECV on a listening TCP socket");
+	close(fd);
+}
+
+/* Bad arguments on a good connection: errno, and nothing moves. */
+static void test_bad_args(int kfd)
+{
+	struct kttcp_io io, *ro;
+	int c, s;
+
+	tcp_pair(&c, &s);
+
+#define BAD(cmd, field_set, want, what) do {				\
+		io_init(&io, c, KTTCP_SEND_COPY, 4096);			\
+		if ((cmd) == KTTCP_IOC_RECV) {				\
+			io.mode = KTTCP_RECV_COPY;			\
+			io.total = 0;					\
+		}							\
+		field_set;						\
+		expect_errno(kfd, cmd, &io, want, what);		\
+	} while (0)
+
+	BAD(KTTCP_IOC_SEND, io.version = 0, EINVAL, "SEND version 0");
+	BAD(KTTCP_IOC_SEND, io.size = sizeof(io) + 8, EINVAL,
+	    "SEND size too large");
+	BAD(KTTCP_IOC_SEND, io.size = 8, EINVAL, "SEND size too small");
+	BAD(KTTCP_IOC_SEND, io.mode = KTTCP_SEND_NR_MODES, EINVAL,
+	    "SEND unknown mode");
+	BAD(KTTCP_IOC_RECV, io.mode = 99, EINVAL, "RECV unknown mode");
+	BAD(KTTCP_IOC_SEND, io.flags = 1U << 31, EINVAL,
+	    "SEND unknown flag bit");
+	BAD(KTTCP_IOC_SEND, io.flags = KTTCP_F_VERIFY, EINVAL,
+	    "SEND with verify");
+	BAD(KTTCP_IOC_RECV, (io.mode = KTTCP_RECV_TRUNC,
+			     io.flags = KTTCP_F_VERIFY), EINVAL,
+	    "RECV trunc with verify");
+	BAD(KTTCP_IOC_SEND, io.total = 0, EINVAL,
+	    "SEND with no byte count and no duration");
+	BAD(KTTCP_IOC_SEND, io.chunk = KTTCP_CHUNK_MAX + 1, EINVAL,
+	    "SEND chunk above the maximum");
+	BAD(KTTCP_IOC_SEND, io.chunk = 0xffffffff, EINVAL,
+	    "SEND absurd chunk");
+	BAD(KTTCP_IOC_SEND, io.duration_ns = KTTCP_DURATION_MAX_NS + 1,
+	    EINVAL, "SEND absurd duration");
+	BAD(KTTCP_IOC_RECV, io.duration_ns = 1000000, EINVAL,
+	    "RECV with a duration");
+	BAD(KTTCP_IOC_SEND, io.reserved_in[1] = 1, EINVAL,
+	    "SEND reserved field set");
+	expect_errno(kfd, KTTCP_IOC_SEND, NULL, EFAULT, "SEND NULL pointer");
+	expect_errno(kfd, KTTCP_IOC_SEND, (void *)16, EFAULT,
+		     "SEND unmapped pointer");
+
+	/* A read-only argument must fail before any byte is sent. */
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro == MAP_FAILED)
+		die("mmap");
+	io_init(ro, c, KTTCP_SEND_COPY, 4096);
+	mprotect(ro, 4096, PROT_READ);
+	expect_errno(kfd, KTTCP_IOC_SEND, ro, EFAULT,
+		     "SEND read-only argument");
+	munmap(ro, 4096);
+#undef BAD
+
+	expect_untouched(s, "after every bad argument");
+
+	/* The connection still works: a good SEND goes through. */
+	io_init(&io, c, KTTCP_SEND_COPY, 4096);
+	check(ioctl(kfd, KTTCP_IOC_SEND, &io) == 0 && io.bytes == 4096 &&
+	      (io.status & KTTCP_ST_VALID) && io.error == 0,
+	      "good SEND after the bad ones: %llu bytes",
+	      (unsigned long long)io.bytes);
+	close(c);
+	close(s);
+}
+
+/*
+ * Send @total bytes in @smode from one end and receive in @rmode at the
+ * other, both in-kernel (the receiver in a child with its own fd).
+ */
+static void test_pair(unsigned int smode, unsigned int rmode,
+		      uint64_t total, size_t chunk)
+{
+	static const char *sn[] = { "copy", "sendpage", "zerocopy" };
+	static const char *rn[] = { "copy", "trunc", "readsock" };
+	struct kttcp_io io, *rio;
+	int c, s, kfd, st;
+	pid_t pid;
+
+	rio = mmap(NULL, sizeof(*rio), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (rio == MAP_FAILED)
+		die("mmap");
+	tcp_pair(&c, &s);
+	pid = fork();
+	if (pid == 0) {
+		int rfd = kttcp_open();
+
+		close(c);
+		io_init(rio, s, rmode, 0);
+		rio->chunk = chunk;
+		if (rmode == KTTCP_RECV_COPY)
+			rio->flags = KTTCP_F_VERIFY;
+		_exit(ioctl(rfd, KTTCP_IOC_RECV, rio) ? 1 : 0);
+	}
+	close(s);
+	kfd = kttcp_open();
+	io_init(&io, c, smode, total);
+	io.chunk = chunk;
+	if (ioctl(kfd, KTTCP_IOC_SEND, &io))
+		perror("SEND");
+	close(c);	/* EOF for the receiver */
+	waitpid(pid, &st, 0);
+	check(io.bytes == total && rio->bytes == total &&
+	      WIFEXITED(st) && !WEXITSTATUS(st) &&
+	      (rio->status & KTTCP_ST_EOF) &&
+	      !(rio->status & KTTCP_ST_MISMATCH),
+	      "%s -> %s, chunk %zu: sent %llu, received %llu of %llu%s",
+	      sn[smode], rn[rmode], chunk, (unsigned long long)io.bytes,
+	      (unsigned long long)rio->bytes, (unsigned long long)total,
+	      rmode == KTTCP_RECV_COPY ? ", verified" : "");
+	if (smode == KTTCP_SEND_ZEROCOPY)
+		check(io.zc_completions > 0 && !io.zc_outstanding &&
+		      !(io.status & KTTCP_ST_ZC_LEAKED),
+		      "zerocopy: %llu completions, %llu copied, all back",
+		      (unsigned long long)io.zc_completions,
+		      (unsigned long long)io.zc_copied);
+	close(kfd);
+	munmap(rio, sizeof(*rio));
+}
+
+/* A userland sender corrupts one byte; the verifying receiver finds it. */
+static void test_verify_mismatch(void)
+{
+	const uint64_t total = 1 << 20, bad_at = 300001;
+	struct kttcp_io io;
+	uint8_t *buf = malloc(total);
+	int c, s, kfd;
+	uint64_t i;
+
+	for (i = 0; i < total; i++)
+		buf[i] = KTTCP_PATTERN(i);
+	buf[bad_at] ^= 0x55;
+	tcp_pair(&c, &s);
+	if (fork() == 0) {
+		size_t off = 0;
+
+		close(s);
+		while (off < total) {
+			ssize_t n = write(c, buf + off, total - off);
+
+			if (n <= 0)
+				_exit(1);
+			off += n;
+		}
+		_exit(0);
+	}
+	close(c);
+	kfd = kttcp_open();
+	io_init(&io, s, KTTCP_RECV_COPY, 0);
+	io.flags = KTTCP_F_VERIFY;
+	expect_errno(kfd, KTTCP_IOC_RECV, &io, EILSEQ,
+		     "verify: corrupted stream fails");
+	check((io.status & KTTCP_ST_MISMATCH) && io.mismatch_at == bad_at &&
+	      io.bytes == bad_at,
+	      "verify: mismatch at %llu (want %llu), %llu good bytes",
+	      (unsigned long long)io.mismatch_at,
+	      (unsigned long long)bad_at, (unsigned long long)io.bytes);
+	close(s);
+	close(kfd);
+	wait(NULL);
+	free(buf);
+}
+
+static void test_progress(void)
+{
+	struct kttcp_progress p = { .size = sizeof(p),
+				    .version = KTTCP_ABI_VERSION };
+	struct kttcp_io io;
+	int c, s, kfd = kttcp_open();
+
+	tcp_pair(&c, &s);
+	if (fork() == 0) {
+		char b[65536];
+
+		close(c);
+		while (read(s, b, sizeof(b)) > 0)
+			;
+		_exit(0);
+	}
+	close(s);
+	io_init(&io, c, KTTCP_SEND_SENDPAGE, 3 << 20);
+	ioctl(kfd, KTTCP_IOC_SEND, &io);
+	io.total = 1 << 20;
+	ioctl(kfd, KTTCP_IOC_SEND, &io);
+	check(ioctl(kfd, KTTCP_IOC_PROGRESS, &p) == 0 &&
+	      p.bytes == 4 << 20 && p.active == 0,
+	      "PROGRESS counts the file's bytes: %llu",
+	      (unsigned long long)p.bytes);
+	p.version = 0;
+	expect_errno(kfd, KTTCP_IOC_PROGRESS, &p, EINVAL,
+		     "PROGRESS wrong version");
+	close(c);
+	close(kfd);
+	wait(NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const size_t chunks[] = { 0, 1000, 1 << 20 };
+	unsigned int sm, rm;
+	int opt, kfd;
+
+	while ((opt = getopt(argc, argv, "a:")) != -1) {
+		if (opt != 'a') {
+			fprintf(stderr, "usage: ioctl_test [-a addr]\n");
+			return 2;
+		}
+		addr = optarg;
+	}
+	kfd = kttcp_open();
+	test_info(kfd);
+	test_bad_fds(kfd);
+	test_bad_args(kfd);
+	close(kfd);
+
+	for (sm = 0; sm < KTTCP_SEND_NR_MODES; sm++)
+		for (rm = 0; rm < KTTCP_RECV_NR_MODES; rm++)
+			test_pair(sm, rm, (8 << 20) + 12345,
+				  chunks[(sm + rm) % 3]);
+	test_verify_mismatch();
+	test_progress();
+
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
