@@ -62,13 +62,17 @@ static int kttcp_send_chunk(struct kttcp_xfer *x, struct kttcp_sender *s,
 			    u64 pos, size_t len)
 {
 	unsigned int nr = kttcp_pattern_bvec(s->pat, s->bv, pos, len);
+	struct ubuf_info *ubuf;
 
 	switch (x->io->mode) {
 	case KTTCP_SEND_SENDPAGE:
 		return kttcp_sendpages(x->sock, s->bv, nr, len);
 	case KTTCP_SEND_ZEROCOPY:
+		ubuf = kttcp_zc_ubuf(s->zc, len);
+		if (!ubuf)
+			return -ENOMEM;
 		return kttcp_sendmsg_bvec(x->sock, s->bv, nr, len,
-					  MSG_ZEROCOPY, kttcp_zc_ubuf(s->zc));
+					  MSG_ZEROCOPY, ubuf);
 	default:
 		return kttcp_sendmsg_bvec(x->sock, s->bv, nr, len, 0, NULL);
 	}

@@ -5,26 +5,34 @@
  *
  * A zerocopy send lends the stack references to kttcp's pattern pages and
  * asks to be told when it is done with them.  That is a struct ubuf_info
- * handed to sock_sendmsg() in msg_ubuf with MSG_ZEROCOPY: every skb that
- * carries lent frags takes a reference on it, and the stack calls our
- * completion function once per such skb when it frees the data, with
- * zerocopy_success == false if the data had to be copied after all (on
+ * handed to sock_sendmsg() in msg_ubuf with MSG_ZEROCOPY: every skb data
+ * area that holds lent frags takes a reference on it, and the stack calls
+ * our completion function when it releases one, with zerocopy_success ==
+ * false if it had to copy the frags after all (skb_copy_ubufs(): on
  * loopback and veth every skb is copied on delivery to the local socket).
  * The same function is also called as a plain reference drop (skb ==
  * NULL): 6.1's TCP takes and drops a reference around every sendmsg.
  *
- * One ubuf_info serves the whole transfer: an skb can point to one ubuf
- * only, and a single one lets TCP keep appending to its tail skb.  The
- * ioctl holds one reference of its own while it sends; after the last send
- * it drops that and waits until the count reaches zero, i.e. every lent
- * page is back.
+ * What a completion is.  The stream is cut into batches of KTTCP_ZC_BATCH
+ * bytes (or one send call, if larger), each with its own ubuf_info, as
+ * MSG_ZEROCOPY does per sendmsg() and io_uring per request.  A batch
+ * completes when the stack has let go of all of its pages; it counts as
+ * copied if any part of it was copied.  One ubuf per skb is the rule (TCP
+ * starts a new skb when the ubuf changes), so batches are large enough
+ * not to cost full-sized skbs.  Counting per callback instead would be
+ * misleading: a segment looped to a local socket is released twice, its
+ * transmitted clone copied and its original not, and would read as "half
+ * zero-copy" on a path that copies everything.
  *
- * The wait is bounded by the socket's SO_SNDTIMEO and ends on a signal.  If
- * it ends early, kttcp disconnects the socket (what connect(AF_UNSPEC)
- * does), which purges the write queue and so completes everything that is
- * not already inside a device, and waits a short grace period for the
- * rest.  Should even that not bring every reference back, the ioctl
- * detaches: the context then frees itself on its last completion, and it
+ * Lifetime.  The transfer (struct kttcp_zc) holds one reference for the
+ * ioctl and one per batch not yet complete.  After the last send the
+ * ioctl drops its own and waits until the count reaches zero, i.e. every
+ * lent page is back.  The wait is bounded by the socket's SO_SNDTIMEO and
+ * ends on a signal; then kttcp disconnects the socket (what
+ * connect(AF_UNSPEC) does), which purges the write queue and so completes
+ * everything not already inside a device, and waits a short grace period
+ * for the rest.  Should even that not bring every batch back, the ioctl
+ * detaches: the transfer then frees itself on its last completion, and
  * holds a module reference until then, so rmmod is refused while the stack
  * may still call into this module.
  *
@@ -41,21 +49,32 @@
 #include "kttcp.h"
 #include "kttcp_compat.h"
 
+/* Bytes of the stream per completion (at least one send call). */
+#define KTTCP_ZC_BATCH		(256 * 1024)
+
 /* How long the stack gets to return lent pages after a disconnect. */
 #define KTTCP_ZC_GRACE		(2 * HZ)
 
 enum {
-	KTTCP_ZC_WAITING,	/* the ioctl owns the context and may wait */
+	KTTCP_ZC_WAITING,	/* the ioctl owns the transfer and may wait */
 	KTTCP_ZC_DONE,		/* the last reference is gone */
 	KTTCP_ZC_DETACHED,	/* the ioctl left; the last completion frees */
 };
 
 struct kttcp_zc {
-	struct ubuf_info	ubuf;
+	atomic_t		refs;	/* the ioctl's + one per open batch */
 	atomic_long_t		completions;
 	atomic_long_t		copied;
 	atomic_t		state;
 	struct completion	done;
+	struct kttcp_zc_batch	*cur;	/* batch being sent, ioctl only */
+};
+
+struct kttcp_zc_batch {
+	struct ubuf_info	ubuf;
+	struct kttcp_zc		*zc;
+	u64			bytes;	/* sent under this ubuf, ioctl only */
+	bool			copied;
 };
 
 static void kttcp_zc_release(struct kttcp_zc *zc)
@@ -73,18 +92,28 @@ static void kttcp_zc_release(struct kttcp_zc *zc)
 	module_put(THIS_MODULE);
 }
 
+static void kttcp_zc_put(struct kttcp_zc *zc)
+{
+	if (atomic_dec_and_test(&zc->refs))
+		kttcp_zc_release(zc);
+}
+
 static void kttcp_zc_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 			      bool success)
 {
-	struct kttcp_zc *zc = container_of(uarg, struct kttcp_zc, ubuf);
+	struct kttcp_zc_batch *b = container_of(uarg, struct kttcp_zc_batch,
+						ubuf);
+	struct kttcp_zc *zc = b->zc;
 
-	if (skb) {
-		atomic_long_inc(&zc->completions);
-		if (!success)
-			atomic_long_inc(&zc->copied);
-	}
-	if (refcount_dec_and_test(&uarg->refcnt))
-		kttcp_zc_release(zc);
+	if (!success)
+		WRITE_ONCE(b->copied, true);
+	if (!refcount_dec_and_test(&uarg->refcnt))
+		return;
+	atomic_long_inc(&zc->completions);
+	if (READ_ONCE(b->copied))
+		atomic_long_inc(&zc->copied);
+	kfree(b);
+	kttcp_zc_put(zc);
 }
 
 KTTCP_DEFINE_UBUF_OPS(kttcp_zc_ops, kttcp_zc_complete);
@@ -95,22 +124,53 @@ struct kttcp_zc *kttcp_zc_alloc(void)
 
 	if (!zc)
 		return NULL;
-	kttcp_ubuf_set_ops(&zc->ubuf, &kttcp_zc_ops);
-	/*
-	 * ZEROCOPY_FRAG: the frags are lent and must be completed.
-	 * DONT_ORPHAN: keep them lent through segmentation and the device
-	 * instead of copying them at the first skb_orphan_frags().
-	 */
-	zc->ubuf.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
-	refcount_set(&zc->ubuf.refcnt, 1);	/* the ioctl's own */
+	atomic_set(&zc->refs, 1);	/* the ioctl's own */
 	atomic_set(&zc->state, KTTCP_ZC_WAITING);
 	init_completion(&zc->done);
 	return zc;
 }
 
-struct ubuf_info *kttcp_zc_ubuf(struct kttcp_zc *zc)
+/* The ioctl is done sending under the current batch's ubuf. */
+static void kttcp_zc_close_batch(struct kttcp_zc *zc)
 {
-	return &zc->ubuf;
+	struct kttcp_zc_batch *b = zc->cur;
+
+	zc->cur = NULL;
+	if (b)
+		kttcp_zc_complete(NULL, &b->ubuf, true);
+}
+
+/*
+ * The ubuf_info for the next send call of @len bytes: the current batch's,
+ * or a new one once the current one has KTTCP_ZC_BATCH bytes.  NULL if out
+ * of memory.
+ */
+struct ubuf_info *kttcp_zc_ubuf(struct kttcp_zc *zc, size_t len)
+{
+	struct kttcp_zc_batch *b = zc->cur;
+
+	if (b && b->bytes < KTTCP_ZC_BATCH) {
+		b->bytes += len;
+		return &b->ubuf;
+	}
+	kttcp_zc_close_batch(zc);
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return NULL;
+	kttcp_ubuf_set_ops(&b->ubuf, &kttcp_zc_ops);
+	/*
+	 * ZEROCOPY_FRAG: the frags are lent and must be completed.
+	 * DONT_ORPHAN: keep them lent through segmentation and the device
+	 * instead of copying them at the first skb_orphan_frags().
+	 */
+	b->ubuf.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
+	refcount_set(&b->ubuf.refcnt, 1);	/* the ioctl's, while current */
+	b->zc = zc;
+	b->bytes = len;
+	atomic_inc(&zc->refs);
+	zc->cur = b;
+	return &b->ubuf;
 }
 
 /* Make the stack let go of the write queue: connect(AF_UNSPEC). */
@@ -121,21 +181,16 @@ static void kttcp_zc_disconnect(struct socket *sock)
 	kernel_connect(sock, &unspec, sizeof(unspec), 0);
 }
 
-static void kttcp_zc_stats(struct kttcp_zc *zc, struct kttcp_io *io)
-{
-	io->zc_completions = atomic_long_read(&zc->completions);
-	io->zc_copied = atomic_long_read(&zc->copied);
-}
-
 /*
- * Give up waiting: the context frees itself on its last completion.
+ * Give up waiting: the transfer frees itself on its last completion.
  * Returns false if that completion came first, and the ioctl still owns
- * (and must free) the context.
+ * (and must free) the transfer.
  */
 static bool kttcp_zc_detach(struct kttcp_zc *zc, struct kttcp_io *io)
 {
-	io->zc_outstanding = refcount_read(&zc->ubuf.refcnt);
-	kttcp_zc_stats(zc, io);
+	io->zc_outstanding = atomic_read(&zc->refs);
+	io->zc_completions = atomic_long_read(&zc->completions);
+	io->zc_copied = atomic_long_read(&zc->copied);
 	__module_get(THIS_MODULE);
 	if (atomic_xchg(&zc->state, KTTCP_ZC_DETACHED) != KTTCP_ZC_DONE) {
 		io->status |= KTTCP_ST_ZC_LEAKED;
@@ -147,7 +202,24 @@ static bool kttcp_zc_detach(struct kttcp_zc *zc, struct kttcp_io *io)
 }
 
 /*
- * After the last send: drop the ioctl's reference, wait for every lent
+ * Wait for the last reference after a signal or SO_SNDTIMEO: disconnect,
+ * then a grace period.  Returns true if the transfer was detached.
+ */
+static bool kttcp_zc_reclaim(struct kttcp_zc *zc, struct socket *sock,
+			     struct kttcp_io *io)
+{
+	kttcp_zc_disconnect(sock);
+	if (wait_for_completion_timeout(&zc->done, KTTCP_ZC_GRACE))
+		return false;
+	if (kttcp_zc_detach(zc, io))
+		return true;
+	/* The last completion raced with the detach: let it finish. */
+	wait_for_completion(&zc->done);
+	return false;
+}
+
+/*
+ * After the last send: drop the ioctl's references, wait for every lent
  * page to come back, and report the completions.  *err is the loop's
  * result; a timeout or signal during the wait sets it if it was clean.
  */
@@ -156,30 +228,22 @@ void kttcp_zc_finish(struct kttcp_zc *zc, struct socket *sock,
 {
 	long timeo = sock->sk->sk_sndtimeo;
 	ktime_t start = ktime_get();
+	bool detached = false;
 	long left;
 
-	if (refcount_dec_and_test(&zc->ubuf.refcnt))
-		kttcp_zc_release(zc);
+	kttcp_zc_close_batch(zc);
+	kttcp_zc_put(zc);
 
 	left = wait_for_completion_interruptible_timeout(&zc->done, timeo);
 	if (left <= 0) {
 		if (!*err)
 			*err = left ? -EINTR : -EAGAIN;
-		kttcp_zc_disconnect(sock);
-		if (!wait_for_completion_timeout(&zc->done, KTTCP_ZC_GRACE)) {
-			if (kttcp_zc_detach(zc, io)) {
-				io->zc_wait_ns = ktime_to_ns(ktime_sub(ktime_get(),
-								       start));
-				return;
-			}
-			/*
-			 * The last completion raced with the detach: wait
-			 * until its complete() is done with zc->done.
-			 */
-			wait_for_completion(&zc->done);
-		}
+		detached = kttcp_zc_reclaim(zc, sock, io);
 	}
 	io->zc_wait_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
-	kttcp_zc_stats(zc, io);
+	if (detached)
+		return;
+	io->zc_completions = atomic_long_read(&zc->completions);
+	io->zc_copied = atomic_long_read(&zc->copied);
 	kfree(zc);
 }

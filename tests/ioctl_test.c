@@ -131,9 +131,11 @@ static void test_info(int kfd)
 				   .version = KTTCP_ABI_VERSION };
 	struct utsname u;
 	void *ro;
+	int rc;
 
 	uname(&u);
-	check(ioctl(kfd, KTTCP_IOC_INFO, &info) == 0 &&
+	rc = ioctl(kfd, KTTCP_IOC_INFO, &info);
+	check(rc == 0 &&
 	      info.abi_version == KTTCP_ABI_VERSION &&
 	      info.send_modes == 7 && info.recv_modes == 7 &&
 	      !strcmp(info.kernel, u.release) && info.module[0],
@@ -163,7 +165,7 @@ static void test_info(int kfd)
 	expect_errno(kfd, _IO('k', 0x7f), NULL, ENOTTY, "unknown ioctl nr");
 	expect_errno(kfd, _IOWR('x', 0x01, struct kttcp_io), &info, ENOTTY,
 		     "unknown ioctl magic");
-	expect_errno(kfd, _IOWR('k', 0x01, struct kttcp_info), &info, ENOTTY,
+	expect_errno(kfd, _IOWR('k', 0x01, struct kttcp_progress), &info, ENOTTY,
 		     "SEND number with the wrong size encoded");
 }
 
@@ -215,7 +217,7 @@ static void test_bad_fds(int kfd)
 static void test_bad_args(int kfd)
 {
 	struct kttcp_io io, *ro;
-	int c, s;
+	int c, s, rc;
 
 	tcp_pair(&c, &s);
 
@@ -275,7 +277,8 @@ static void test_bad_args(int kfd)
 
 	/* The connection still works: a good SEND goes through. */
 	io_init(&io, c, KTTCP_SEND_COPY, 4096);
-	check(ioctl(kfd, KTTCP_IOC_SEND, &io) == 0 && io.bytes == 4096 &&
+	rc = ioctl(kfd, KTTCP_IOC_SEND, &io);
+	check(rc == 0 && io.bytes == 4096 &&
 	      (io.status & KTTCP_ST_VALID) && io.error == 0,
 	      "good SEND after the bad ones: %llu bytes",
 	      (unsigned long long)io.bytes);
@@ -330,8 +333,9 @@ static void test_pair(unsigned int smode, unsigned int rmode,
 	      rmode == KTTCP_RECV_COPY ? ", verified" : "");
 	if (smode == KTTCP_SEND_ZEROCOPY)
 		check(io.zc_completions > 0 && !io.zc_outstanding &&
+		      io.zc_copied == io.zc_completions &&
 		      !(io.status & KTTCP_ST_ZC_LEAKED),
-		      "zerocopy: %llu completions, %llu copied, all back",
+		      "zerocopy on loopback: %llu completions, %llu copied, all back",
 		      (unsigned long long)io.zc_completions,
 		      (unsigned long long)io.zc_copied);
 	close(kfd);
@@ -386,7 +390,7 @@ static void test_progress(void)
 	struct kttcp_progress p = { .size = sizeof(p),
 				    .version = KTTCP_ABI_VERSION };
 	struct kttcp_io io;
-	int c, s, kfd = kttcp_open();
+	int c, s, rc, kfd = kttcp_open();
 
 	tcp_pair(&c, &s);
 	if (fork() == 0) {
@@ -402,7 +406,8 @@ static void test_progress(void)
 	ioctl(kfd, KTTCP_IOC_SEND, &io);
 	io.total = 1 << 20;
 	ioctl(kfd, KTTCP_IOC_SEND, &io);
-	check(ioctl(kfd, KTTCP_IOC_PROGRESS, &p) == 0 &&
+	rc = ioctl(kfd, KTTCP_IOC_PROGRESS, &p);
+	check(rc == 0 &&
 	      p.bytes == 4 << 20 && p.active == 0,
 	      "PROGRESS counts the file's bytes: %llu",
 	      (unsigned long long)p.bytes);

@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""faults.py - faults, unload, permissions and leaks, in a lab guest.
+
+    scripts/lab -k 6.12 -t loop -- python3 tests/guest/faults.py [--quick]
+
+  - SIGINT/SIGTERM end a sender whose peer stopped reading, in every send
+    mode, within one second, with the bytes done so far;
+  - SIGINT ends a receiver whose peer went quiet, in every receive mode;
+  - a peer that resets mid-transfer: ECONNRESET/EPIPE at the sender, and
+    at the receiver; a clean close is success (core.py);
+  - SO_SNDTIMEO/SO_RCVTIMEO (-w) end stalled runs with a timeout error;
+  - several processes at once, every mode, each with its own exact count;
+  - rmmod is refused while a transfer runs and works after; a fresh
+    insmod works; the tool says when the module is missing;
+  - zerocopy: SIGKILL while pages are lent and unacknowledged, then the
+    module still unloads (no context or page left with the stack);
+  - /dev/kttcp is 0600 and an unprivileged user gets a clear error;
+  - a short soak of mixed modes and faults leaves no leak behind.
+"""
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kt  # noqa: E402
+import soak  # noqa: E402
+
+PEER = soak.PEER
+QUICK = "--quick" in sys.argv
+
+
+def test_signal_sender(t):
+    for mode in soak.SMODES:
+        for sig, want in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+            s, peer = soak.stalled_sender(mode)
+            s.send_signal(sig)
+            rc, secs = soak.exit_within(s, 5)
+            _, _, err = kt.wait(s, 10)
+            kt.stop(peer, signal.SIGTERM)
+            kt.wait(peer, 10)
+            t.check(rc == want and secs <= 1.0 and
+                    "interrupted after" in err,
+                    f"{sig.name} ends a stalled {mode} sender in "
+                    f"{secs:.2f} s (exit {want})", f"rc={rc} {err[-200:]}")
+
+
+def test_signal_receiver(t):
+    for mode in soak.RMODES:
+        port = kt.next_port()
+        r = kt.spawn("b", [kt.KTTCP, "-r", "-m", mode, "-p", str(port)])
+        kt.listening("b", port)
+        peer = kt.spawn("a", [sys.executable, PEER, "quiet", kt.ADDR["b"],
+                              str(port)])
+        time.sleep(0.5)
+        r.send_signal(signal.SIGINT)
+        rc, secs = soak.exit_within(r, 5)
+        _, _, err = kt.wait(r, 10)
+        kt.stop(peer, signal.SIGTERM)
+        kt.wait(peer, 10)
+        t.check(rc == 130 and secs <= 1.0,
+                f"SIGINT ends a {mode} receiver with a quiet peer in "
+                f"{secs:.2f} s", f"rc={rc} {err[-200:]}")
+
+
+class FixedMode:
+    """Stands in for a random.Random whose choice() is always @mode."""
+
+    def __init__(self, mode):
+        self.mode = mode
+
+    def choice(self, _):
+        return self.mode
+
+
+def test_reset(t):
+    for mode in soak.SMODES:
+        ok, what = soak.round_reset(FixedMode(mode))
+        t.check(ok, f"peer reset mid-transfer: sender exits 3 with "
+                f"ECONNRESET/EPIPE ({what.split(':')[0]})", what)
+    for mode in soak.RMODES:
+        port = kt.next_port()
+        r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-m", mode, "-p", str(port)])
+        kt.listening("b", port)
+        src = kt.spawn("a", [sys.executable, PEER, "rstsource", kt.ADDR["b"],
+                             str(port), str(3 * kt.MIB)])
+        rc, out, err = kt.wait(r, 60)
+        kt.wait(src, 30)
+        j = kt.parse_json(out) or {}
+        t.check(rc == 3 and j.get("bytes") == 3 * kt.MIB and
+                "reset" in (j.get("error") or "").lower(),
+                f"{mode} receiver: peer reset after 3 MiB is ECONNRESET "
+                "with the bytes done", f"rc={rc} json={j} {err[-200:]}")
+
+
+def test_timeouts(t):
+    port = kt.next_port()
+    peer = kt.spawn("b", [sys.executable, PEER, "stall", str(port)])
+    kt.listening("b", port)
+    s = kt.spawn("a", [kt.KTTCP, "-t", "-J", "-w", "1", "-m", "zerocopy",
+                       "-n", "4g", "-p", str(port), kt.ADDR["b"]])
+    rc, out, err = kt.wait(s, 30)
+    kt.stop(peer, signal.SIGTERM)
+    kt.wait(peer, 10)
+    j = kt.parse_json(out) or {}
+    zc = j.get("zerocopy") or {}
+    t.check(rc == 3 and j.get("status") == "timeout" and j.get("bytes", 0) > 0
+            and zc.get("outstanding") == 0,
+            "-w 1: a sender stalled by its peer times out, pages back",
+            f"rc={rc} status={j.get('status')} zc={zc} {err[-200:]}")
+
+    port = kt.next_port()
+    r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-w", "1", "-m", "readsock",
+                       "-p", str(port)])
+    kt.listening("b", port)
+    peer = kt.spawn("a", [sys.executable, PEER, "quiet", kt.ADDR["b"], str(port)])
+    rc, out, err = kt.wait(r, 30)
+    kt.stop(peer, signal.SIGTERM)
+    kt.wait(peer, 10)
+    j = kt.parse_json(out) or {}
+    t.check(rc == 3 and j.get("status") == "timeout",
+            "-w 1: a receiver whose peer is quiet times out",
+            f"rc={rc} status={j.get('status')} {err[-200:]}")
+
+
+def test_concurrent(t):
+    """Nine transfers at once, one per mode pair, each its own count."""
+    runs = []
+    for i, sm in enumerate(soak.SMODES):
+        for j, rm in enumerate(soak.RMODES):
+            n = (4 + 3 * i + j) * kt.MIB + i * 1000 + j
+            x = kt.Transfer(["-m", sm, "-n", str(n)], ["-m", rm])
+            x.n = n
+            x.r = kt.spawn("b", x.recv_argv)
+            runs.append(x)
+    for x in runs:
+        kt.listening("b", x.port)
+        x.s = kt.spawn("a", x.send_argv)
+    good = 0
+    for x in runs:
+        x.s_rc, so, x.s_err = kt.wait(x.s, 300)
+        x.r_rc, ro, x.r_err = kt.wait(x.r, 60)
+        x.snd, x.rcv = kt.parse_json(so), kt.parse_json(ro)
+        if x.ok() and x.snd["bytes"] == x.n and x.rcv["bytes"] == x.n:
+            good += 1
+        else:
+            print(f"# concurrent {x.send_argv}: {x.why()}")
+    t.check(good == len(runs), f"{len(runs)} concurrent transfers in all "
+            f"modes: {good} with exact counts at both ends")
+
+
+def rmmod():
+    return kt.sh("rmmod kttcp")
+
+
+def test_unload(t):
+    s, peer = soak.stalled_sender("zerocopy")
+    rc, out = rmmod()
+    t.check(rc != 0 and os.path.exists("/dev/kttcp"),
+            "rmmod is refused while a transfer runs", out.strip())
+    s.send_signal(signal.SIGINT)
+    kt.wait(s, 10)
+    kt.stop(peer, signal.SIGTERM)
+    kt.wait(peer, 10)
+    rc, out = rmmod()
+    t.check(rc == 0 and not os.path.exists("/dev/kttcp"),
+            "rmmod works once the transfer has ended", out.strip())
+    rc, out = kt.sh(f"{kt.KTTCP} -r -p {kt.next_port()}")
+    t.check(rc == 2 and "module loaded" in out,
+            "without the module the tool says to load it (exit 2)", out)
+    rc, out = kt.sh(f"insmod {os.environ.get('LAB_MODULE', '')}")
+    t.check(rc == 0 and os.path.exists("/dev/kttcp"),
+            "a fresh insmod brings /dev/kttcp back", out.strip())
+    x = kt.Transfer(["-m", "zerocopy", "-n", "1m"], ["-m", "copy",
+                                                       "-V"]).run()
+    t.check(x.ok() and x.rcv["bytes"] == kt.MIB,
+            "a transfer works after reload", x.why())
+
+
+def test_kill_zerocopy(t):
+    """SIGKILL with pages lent to a stalled peer; then rmmod must work."""
+    s, peer = soak.stalled_sender("zerocopy")
+    s.send_signal(signal.SIGKILL)
+    rc, secs = soak.exit_within(s, 10)
+    kt.wait(s, 5)
+    t.check(rc == -9, f"SIGKILL ends a stalled zerocopy sender "
+            f"({secs:.2f} s)", f"rc={rc}")
+    kt.stop(peer, signal.SIGTERM)
+    kt.wait(peer, 10)
+    deadline = time.monotonic() + 10
+    rc = 1
+    while rc and time.monotonic() < deadline:
+        rc, out = rmmod()
+        time.sleep(0.2)
+    t.check(rc == 0, "after SIGKILL mid-zerocopy the module unloads: "
+            "no lent page or completion is left with the stack", out)
+    kt.sh(f"insmod {os.environ.get('LAB_MODULE', '')}")
+
+
+def test_permissions(t):
+    st = os.stat("/dev/kttcp")
+    t.check(stat.S_ISCHR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
+            and st.st_uid == 0, f"/dev/kttcp is a char device, mode "
+            f"{oct(stat.S_IMODE(st.st_mode))}, owner {st.st_uid}")
+    rc, out = kt.sh("setpriv --reuid=65534 --regid=65534 --clear-groups "
+                    f"{kt.KTTCP} -r -p {kt.next_port()}")
+    t.check(rc == 2 and "Permission denied" in out and "0600" in out,
+            "an unprivileged user gets a clear permission error (exit 2)",
+            out.strip())
+
+
+def test_soak(t):
+    secs = 20 if QUICK else 45
+    rep = soak.soak(secs)
+    rounds = sum(c["done"] for c in rep["rounds"].values())
+    t.check(not rep["failures"] and rounds >= 5,
+            f"soak {secs} s: {rounds} rounds of mixed modes and faults, "
+            "each ending as it should", "; ".join(rep["failures"])[:400])
+    d = rep["delta"]
+    t.check(not soak.leaks(rep),
+            f"soak leak counters: slab {d['sunreclaim_kib']:+} KiB, free "
+            f"{d['memfree_kib']:+} KiB, TCP pages "
+            f"{rep['after']['tcp_mem_pages']}", "; ".join(soak.leaks(rep)))
+
+
+def main():
+    t = kt.Results("faults")
+    for fn in (test_permissions, test_signal_sender, test_signal_receiver,
+               test_reset, test_timeouts, test_concurrent, test_unload,
+               test_kill_zerocopy, test_soak):
+        t.run(fn)
+    t.finish()
+
+
+if __name__ == "__main__":
+    main()

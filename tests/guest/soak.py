@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""soak.py - mixed modes and faults for a given time, with leak counters.
+
+    scripts/soak [-k 6.1|6.12] [-t loop|netns] SECONDS     (on the host)
+    python3 tests/guest/soak.py SECONDS [--json]           (in a guest)
+
+Round after round until the time is up, on the lab's hosts A -> B, one of:
+    clean     a transfer of random size in a random send x receive mode
+    sigint    the sender is interrupted mid-transfer (peer stalled)
+    kill      the sender is SIGKILLed mid-transfer (peer stalled), the
+              zerocopy case where pages are lent when the process dies
+    reset     the receiver resets the connection mid-transfer
+    rxquiet   a receiver whose peer never sends is interrupted
+Each round's outcome is checked against what it should be (a clean round
+moves every byte; a fault round ends with its own error), and counted.
+
+Leak counters: before the first round and after the last (with caches
+dropped and TIME_WAIT sockets left to the kernel), the unreclaimable slab,
+the free pages and TCP's own page count are read; the deltas are reported
+so that a leak of kttcp's pattern pages (1 MiB a transfer) or of skbs
+stands out.  The module's own zerocopy contexts cannot leak silently: an
+outstanding one holds a module reference, and the lab fails a guest whose
+kttcp.ko will not unload.
+"""
+
+import json
+import os
+import random
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kt  # noqa: E402
+
+PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
+SMODES = ["copy", "sendpage", "zerocopy"]
+RMODES = ["copy", "trunc", "readsock"]
+
+
+def meminfo():
+    with open("/proc/meminfo") as f:
+        m = {l.split(":")[0]: int(l.split()[1]) for l in f}
+    tcp_pages = 0
+    with open("/proc/net/sockstat") as f:
+        for line in f:
+            if line.startswith("TCP:"):
+                w = line.split()
+                tcp_pages = int(w[w.index("mem") + 1])
+    return {"sunreclaim_kib": m["SUnreclaim"], "memfree_kib": m["MemFree"],
+            "tcp_mem_pages": tcp_pages}
+
+
+def settle():
+    """Let sockets close and caches drop before reading counters."""
+    time.sleep(1.0)
+    os.system("sync; echo 3 > /proc/sys/vm/drop_caches")
+    time.sleep(0.5)
+
+
+def stalled_sender(mode, n="4g"):
+    """A sender in @mode to a peer that never reads; returns both."""
+    port = kt.next_port()
+    peer = kt.spawn("b", [sys.executable, PEER, "stall", str(port)])
+    kt.listening("b", port)
+    s = kt.spawn("a", [kt.KTTCP, "-t", "-q", "-m", mode, "-n", n, "-p",
+                       str(port), kt.ADDR["b"]])
+    time.sleep(1.0)  # let it fill the window and block
+    return s, peer
+
+
+def exit_within(p, secs):
+    """Wait for p; (returncode or None, seconds waited)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < secs:
+        if p.poll() is not None:
+            return p.returncode, time.monotonic() - t0
+        time.sleep(0.01)
+    return None, time.monotonic() - t0
+
+
+def round_clean(rng):
+    n = rng.choice([1, 4096, 100000, 3 * kt.MIB + 7, 16 * kt.MIB])
+    sm, rm = rng.choice(SMODES), rng.choice(RMODES)
+    x = kt.Transfer(["-m", sm, "-n", str(n)], ["-m", rm]).run()
+    ok = x.ok() and x.snd["bytes"] == n and x.rcv["bytes"] == n
+    return ok, f"clean {sm}->{rm} {n}: " + ("" if ok else x.why())
+
+
+def round_signal(rng, sig):
+    mode = rng.choice(SMODES)
+    s, peer = stalled_sender(mode)
+    s.send_signal(sig)
+    rc, secs = exit_within(s, 5)
+    kt.stop(peer, signal.SIGTERM)
+    kt.wait(peer, 10)
+    if rc is None:
+        s.kill()
+    kt.wait(s, 10)
+    want = {signal.SIGINT: 130, signal.SIGKILL: -9}[sig]
+    return rc == want, f"{sig.name} {mode}: rc {rc} after {secs:.2f}s"
+
+
+def round_reset(rng):
+    mode = rng.choice(SMODES)
+    port = kt.next_port()
+    peer = kt.spawn("b", [sys.executable, PEER, "reset", str(port), "2000000"])
+    kt.listening("b", port)
+    s = kt.spawn("a", [kt.KTTCP, "-t", "-q", "-m", mode, "-n", "1g", "-p",
+                       str(port), kt.ADDR["b"]])
+    rc, _, err = kt.wait(s, 60)
+    kt.wait(peer, 10)
+    ok = rc == 3 and ("reset" in err.lower() or "broken pipe" in err.lower())
+    return ok, f"reset {mode}: rc {rc} {err.strip()[-120:]}"
+
+
+def round_rxquiet(rng):
+    mode = rng.choice(RMODES)
+    port = kt.next_port()
+    r = kt.spawn("b", [kt.KTTCP, "-r", "-q", "-m", mode, "-p", str(port)])
+    kt.listening("b", port)
+    peer = kt.spawn("a", [sys.executable, PEER, "quiet", kt.ADDR["b"], str(port)])
+    time.sleep(0.5)
+    r.send_signal(signal.SIGINT)
+    rc, secs = exit_within(r, 5)
+    if rc is None:
+        r.kill()
+    kt.wait(r, 10)
+    kt.stop(peer, signal.SIGTERM)
+    kt.wait(peer, 10)
+    return rc == 130, f"rxquiet {mode}: rc {rc} after {secs:.2f}s"
+
+
+def soak(seconds, seed=1):
+    rng = random.Random(seed)
+    kinds = {"clean": round_clean,
+             "sigint": lambda r: round_signal(r, signal.SIGINT),
+             "kill": lambda r: round_signal(r, signal.SIGKILL),
+             "reset": round_reset, "rxquiet": round_rxquiet}
+    weights = [4, 1, 1, 1, 1]
+    counts = {k: {"done": 0, "unexpected": 0} for k in kinds}
+    failures = []
+    settle()
+    before = meminfo()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        kind = rng.choices(list(kinds), weights)[0]
+        ok, what = kinds[kind](rng)
+        counts[kind]["done"] += 1
+        if not ok:
+            counts[kind]["unexpected"] += 1
+            failures.append(what)
+    settle()
+    after = meminfo()
+    delta = {k: after[k] - before[k] for k in before}
+    return {"seconds": seconds, "rounds": counts, "failures": failures,
+            "before": before, "after": after, "delta": delta}
+
+
+# What counts as a leak after a soak: well above noise, well below what
+# losing kttcp's pattern pages (1 MiB a transfer) would show.
+LEAK_SLAB_KIB = 2048
+LEAK_FREE_KIB = 8192
+LEAK_TCP_PAGES = 64
+
+
+def leaks(rep):
+    d = rep["delta"]
+    out = []
+    if d["sunreclaim_kib"] > LEAK_SLAB_KIB:
+        out.append(f"unreclaimable slab grew {d['sunreclaim_kib']} KiB")
+    if -d["memfree_kib"] > LEAK_FREE_KIB:
+        out.append(f"free memory fell {-d['memfree_kib']} KiB")
+    if rep["after"]["tcp_mem_pages"] > LEAK_TCP_PAGES:
+        out.append(f"TCP still holds {rep['after']['tcp_mem_pages']} pages")
+    return out
+
+
+def main():
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60
+    rep = soak(seconds)
+    rep["leaks"] = leaks(rep)
+    if "--json" in sys.argv:
+        print(json.dumps(rep, indent=1))
+    else:
+        print(f"soak: {seconds:.0f} s on {kt.KERNEL} ({kt.TOPO})")
+        for k, c in rep["rounds"].items():
+            print(f"  {k:8} {c['done']:5} rounds, {c['unexpected']} "
+                  "unexpected")
+        for f in rep["failures"]:
+            print(f"  unexpected: {f}")
+        d = rep["delta"]
+        print(f"  leak counters: slab {d['sunreclaim_kib']:+} KiB, free "
+              f"{d['memfree_kib']:+} KiB, TCP pages "
+              f"{rep['after']['tcp_mem_pages']} (tolerance: slab "
+              f"+{LEAK_SLAB_KIB} KiB, free -{LEAK_FREE_KIB} KiB, "
+              f"{LEAK_TCP_PAGES} TCP pages)")
+        print("  leaks: " + ("; ".join(rep["leaks"]) or "none"))
+    sys.exit(1 if rep["failures"] or rep["leaks"] else 0)
+
+
+if __name__ == "__main__":
+    main()

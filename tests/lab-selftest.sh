@@ -1,0 +1,170 @@
+#!/bin/bash
+# Commands for the guest and for eval are single-quoted on purpose:
+# shellcheck disable=SC2016
+# tests/lab-selftest.sh: prove that the VM lab (scripts/lab) works, and
+# that it fails when it should.  Runs on the host, not in a guest.
+#
+# Usage: tests/lab-selftest.sh
+#
+# Checks, one line each ("ok N - ..." / "not ok N - ...", TAP style):
+#   - loop, both kernels: uname -r in the guest is the requested release
+#     (6.1 by shorthand, 6.12 by full release), the command's exit status
+#     comes back (exit 3 -> 3), and --no-module means no /dev/kttcp;
+#   - netns: a pings b over the veth pair, IPv4 and IPv6;
+#   - vms: two guests ping each other over virtio-net and meet at
+#     lab_barrier, each seeing what the other wrote to LAB_OUT;
+#   - a deliberate WARN() (tests/splat/lab_splat.ko) fails the run with
+#     125 although the command succeeded, also when only guest b splats;
+#   - a module that cannot load (built for the other kernel) fails the
+#     run with 123 before the command runs;
+#   - a command that never ends is killed by -T with status 124;
+#   - kttcp.ko loads on both kernels and /dev/kttcp is crw------- (skipped
+#     while module/ has no Kbuild).
+# Ends with "N passed, N failed"; exits 1 if anything failed.  Kernel
+# releases come from scripts/deps (which installs what is missing).
+# Takes about 2 minutes.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+lab=$repo/scripts/lab
+n=0 passed=0 failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() {
+	n=$((n + 1)) passed=$((passed + 1))
+	echo "ok $n - $*"
+}
+
+not_ok() {
+	n=$((n + 1)) failed=$((failed + 1))
+	echo "not ok $n - $*"
+	# What the lab said, for diagnosis.
+	echo "#   status $rc; stdout:"
+	tail -n 15 "$tmp/out" | sed 's/^/#     /'
+	echo "#   stderr:"
+	tail -n 25 "$tmp/err" | sed 's/^/#     /'
+}
+
+skip() {
+	n=$((n + 1)) passed=$((passed + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# run_lab ARGS...: run scripts/lab, leaving status in rc, output in
+# $tmp/out and $tmp/err, and wall time in secs.
+run_lab() {
+	local t0=$SECONDS
+	rc=0
+	"$lab" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
+	secs=$((SECONDS - t0))
+}
+
+# check DESCRIPTION CONDITION...: ok if the condition (a command) holds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+out_is() { [ "$(cat "$tmp/out")" = "$1" ]; }
+out_has() { grep -qxF -- "$1" "$tmp/out"; }
+err_has() { grep -qF -- "$1" "$tmp/err"; }
+
+test_loop() {
+	local spec=$1 rel=$2
+	run_lab -q --no-module -k "$spec" -- \
+		'uname -r; [ ! -e /dev/kttcp ] || echo "/dev/kttcp exists"; exit 3'
+	check "loop, -k $spec: uname -r is $rel, exit 3 propagated, no /dev/kttcp" \
+		eval '[ $rc = 3 ] && out_is "$rel"'
+}
+
+test_netns() {
+	run_lab -q --no-module -k 6.12 -t netns -- \
+		'lab_in A ping -c1 -W2 $LAB_ADDR_B && lab_in B ping -6 -c1 -W2 $LAB_ADDR6_A'
+	check "netns: a pings b over veth (IPv4 and IPv6)" eval '[ $rc = 0 ]'
+}
+
+test_vms() {
+	# Each guest leaves a token, meets the other at a barrier, then must
+	# see the other's token: the barrier really waits, LAB_OUT is shared.
+	run_lab -q --no-module -k 6.1 -t vms -- '
+		peer=$(lab_peer)
+		ping -c1 -W2 "$(lab_addr "$peer")" >/dev/null &&
+		ping -6 -c1 -W2 "$(lab_addr6 "$peer")" >/dev/null &&
+		echo here >"$LAB_OUT/token.$LAB_ROLE" &&
+		lab_barrier tokens &&
+		[ -e "$LAB_OUT/token.$peer" ] &&
+		echo "$LAB_ROLE saw $peer"'
+	check "vms: guests ping each other over virtio-net, lab_barrier syncs them" \
+		eval '[ $rc = 0 ] && out_has "a| a saw b" && out_has "b| b saw a"'
+}
+
+test_splat() {
+	local rel=$1
+	if ! "$repo/scripts/build-module" -q "$rel" "$repo/tests/splat" >"$tmp/ko" 2>"$tmp/err"; then
+		rc=- && not_ok "splat: build tests/splat for $rel"
+		return
+	fi
+	run_lab -q --no-module -k "$rel" -- \
+		'insmod "build/$LAB_KERNEL/tests/splat/lab_splat.ko" && echo inserted'
+	check "splat: a WARN() fails the run with 125 though the command succeeded" \
+		eval '[ $rc = 125 ] && out_is inserted && err_has "KERNEL SPLAT" && err_has "WARNING:"'
+}
+
+test_splat_b() {
+	"$repo/scripts/build-module" -q 6.12 "$repo/tests/splat" >/dev/null 2>&1 || true
+	run_lab -q --no-module -k 6.12 -t vms -- \
+		'[ $LAB_ROLE = a ] || insmod "build/$LAB_KERNEL/tests/splat/lab_splat.ko"'
+	check "vms: a splat on guest b alone fails the run with 125" \
+		eval '[ $rc = 125 ] && err_has "KERNEL SPLAT on guest b"'
+}
+
+test_bad_module() {
+	local wrong=$repo/build/$2/tests/splat/lab_splat.ko
+	# A module built for the other kernel cannot load.
+	run_lab -q -k "$1" --module "$wrong" -- 'echo command ran'
+	check "a module that fails to load fails the run with 123, command not run" \
+		eval '[ $rc = 123 ] && out_is "" && err_has "loading the module"'
+}
+
+test_timeout() {
+	run_lab -q --no-module -k 6.12 -T 15 -- 'echo started; sleep 600'
+	check "timeout: a command that never ends is killed after -T 15 with 124 (${secs}s)" \
+		eval '[ $rc = 124 ] && [ $secs -lt 45 ] && out_is started && err_has TIMEOUT'
+}
+
+test_module() {
+	local spec=$1
+	if [ ! -e "$repo/module/Kbuild" ] && [ ! -e "$repo/module/Makefile" ]; then
+		skip "module, -k $spec: kttcp.ko loads, /dev/kttcp is crw-------" \
+			"module/ has no Kbuild yet"
+		return
+	fi
+	run_lab -q -k "$spec" -- 'stat -c %A /dev/kttcp; [ -n "$LAB_MODULE" ] && lsmod | grep -q "^kttcp "'
+	check "module, -k $spec: kttcp.ko loads, /dev/kttcp is crw-------" \
+		eval '[ $rc = 0 ] && out_is crw-------'
+}
+
+main() {
+	local rels
+	mapfile -t rels < <("$repo/scripts/deps")
+	if [ ${#rels[@]} -ne 2 ]; then
+		echo "lab-selftest: scripts/deps did not give two kernel releases" >&2
+		exit 1
+	fi
+	test_loop 6.1 "${rels[0]}"
+	test_loop "${rels[1]}" "${rels[1]}"
+	test_netns
+	test_vms
+	test_splat "${rels[0]}"
+	test_splat_b
+	test_bad_module "${rels[0]}" "${rels[1]}"
+	test_timeout
+	test_module 6.1
+	test_module 6.12
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"
