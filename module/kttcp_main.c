@@ -154,9 +154,6 @@ static int kttcp_run(struct kttcp_file *kf, struct kttcp_io *io,
 	};
 	int err;
 
-	if (io->duration_ns)
-		x.deadline = ktime_add_ns(ktime_get(), io->duration_ns);
-
 	kttcp_clear_results(io);
 	atomic_inc(&kf->active);
 	err = send ? kttcp_send(&x) : kttcp_recv(&x);

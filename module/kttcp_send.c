@@ -90,6 +90,8 @@ int kttcp_send(struct kttcp_xfer *x)
 		return err;
 
 	start = ktime_get();
+	if (io->duration_ns)
+		x->deadline = ktime_add_ns(start, io->duration_ns);
 	while (!kttcp_loop_should_stop(x, &err)) {
 		size_t len = x->chunk;
 		int n;

@@ -52,9 +52,15 @@ def meminfo():
 
 
 def settle():
-    """Let sockets close and caches drop before reading counters."""
-    time.sleep(1.0)
-    os.system("sync; echo 3 > /proc/sys/vm/drop_caches")
+    """Let sockets close, caches drop and per-cpu page lists drain (by
+    compaction) before reading counters: without that, free memory moves
+    by tens of MiB between two idle readings."""
+    deadline = time.monotonic() + 15
+    while meminfo()["tcp_mem_pages"] > LEAK_TCP_PAGES and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.system("sync; echo 3 > /proc/sys/vm/drop_caches;"
+              "echo 1 > /proc/sys/vm/compact_memory")
     time.sleep(0.5)
 
 
@@ -157,11 +163,17 @@ def soak(seconds, seed=1):
             "before": before, "after": after, "delta": delta}
 
 
-# What counts as a leak after a soak: well above noise, well below what
-# losing kttcp's pattern pages (1 MiB a transfer) would show.
+# What counts as a leak after a soak, from idle readings in the TCG guest:
+# unreclaimable slab is steady to ~200 KiB; free memory wanders by up to
+# ~35 MiB even with caches dropped and page lists drained; TCP's page
+# count keeps a per-CPU reserve of up to 256 pages.  So the slab bound is
+# tight (a leaked skb, zerocopy batch or buffer shows), and the free
+# memory bound catches a steady loss only over a long soak: losing the
+# pattern pages (1 MiB a sender round) shows after ~64 sender rounds.
+# tests/ioctl_test.c checks that case sharply with 300 transfers in a row.
 LEAK_SLAB_KIB = 2048
-LEAK_FREE_KIB = 8192
-LEAK_TCP_PAGES = 64
+LEAK_FREE_KIB = 65536
+LEAK_TCP_PAGES = 600
 
 
 def leaks(rep):
