@@ -60,7 +60,8 @@ s64 kttcp_pattern_check(const u8 *ref, const u8 *buf, size_t len, u64 pos);
 /* Zerocopy completion tracking. */
 struct kttcp_zc;
 struct kttcp_zc *kttcp_zc_alloc(void);
-struct ubuf_info *kttcp_zc_ubuf(struct kttcp_zc *zc, size_t len);
+struct ubuf_info *kttcp_zc_ubuf(struct kttcp_zc *zc);
+void kttcp_zc_sent(struct kttcp_zc *zc, size_t n);
 void kttcp_zc_finish(struct kttcp_zc *zc, struct socket *sock,
 		     struct kttcp_io *io, int *err);
 

@@ -63,16 +63,20 @@ static int kttcp_send_chunk(struct kttcp_xfer *x, struct kttcp_sender *s,
 {
 	unsigned int nr = kttcp_pattern_bvec(s->pat, s->bv, pos, len);
 	struct ubuf_info *ubuf;
+	int n;
 
 	switch (x->io->mode) {
 	case KTTCP_SEND_SENDPAGE:
 		return kttcp_sendpages(x->sock, s->bv, nr, len);
 	case KTTCP_SEND_ZEROCOPY:
-		ubuf = kttcp_zc_ubuf(s->zc, len);
+		ubuf = kttcp_zc_ubuf(s->zc);
 		if (!ubuf)
 			return -ENOMEM;
-		return kttcp_sendmsg_bvec(x->sock, s->bv, nr, len,
-					  MSG_ZEROCOPY, ubuf);
+		n = kttcp_sendmsg_bvec(x->sock, s->bv, nr, len, MSG_ZEROCOPY,
+				       ubuf);
+		if (n > 0)
+			kttcp_zc_sent(s->zc, n);
+		return n;
 	default:
 		return kttcp_sendmsg_bvec(x->sock, s->bv, nr, len, 0, NULL);
 	}

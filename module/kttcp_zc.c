@@ -73,8 +73,9 @@ struct kttcp_zc {
 struct kttcp_zc_batch {
 	struct ubuf_info	ubuf;
 	struct kttcp_zc		*zc;
-	u64			bytes;	/* sent under this ubuf, ioctl only */
-	bool			copied;
+	u64			sent;	/* bytes TCP took under this ubuf */
+	bool			lent;	/* an skb held its pages */
+	bool			copied;	/* ... and had to copy them */
 };
 
 static void kttcp_zc_release(struct kttcp_zc *zc)
@@ -105,13 +106,22 @@ static void kttcp_zc_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 						ubuf);
 	struct kttcp_zc *zc = b->zc;
 
+	if (skb)
+		WRITE_ONCE(b->lent, true);
 	if (!success)
 		WRITE_ONCE(b->copied, true);
 	if (!refcount_dec_and_test(&uarg->refcnt))
 		return;
-	atomic_long_inc(&zc->completions);
-	if (READ_ONCE(b->copied))
-		atomic_long_inc(&zc->copied);
+	/*
+	 * A batch TCP took without lending (a route without scatter-gather
+	 * makes it copy into its own pages) was copied too.  One it never
+	 * took (the send failed) is no completion at all.
+	 */
+	if (b->sent) {
+		atomic_long_inc(&zc->completions);
+		if (READ_ONCE(b->copied) || !READ_ONCE(b->lent))
+			atomic_long_inc(&zc->copied);
+	}
 	kfree(b);
 	kttcp_zc_put(zc);
 }
@@ -141,18 +151,15 @@ static void kttcp_zc_close_batch(struct kttcp_zc *zc)
 }
 
 /*
- * The ubuf_info for the next send call of @len bytes: the current batch's,
- * or a new one once the current one has KTTCP_ZC_BATCH bytes.  NULL if out
- * of memory.
+ * The ubuf_info for the next send call: the current batch's, or a new one
+ * once the current one holds KTTCP_ZC_BATCH bytes.  NULL if out of memory.
  */
-struct ubuf_info *kttcp_zc_ubuf(struct kttcp_zc *zc, size_t len)
+struct ubuf_info *kttcp_zc_ubuf(struct kttcp_zc *zc)
 {
 	struct kttcp_zc_batch *b = zc->cur;
 
-	if (b && b->bytes < KTTCP_ZC_BATCH) {
-		b->bytes += len;
+	if (b && b->sent < KTTCP_ZC_BATCH)
 		return &b->ubuf;
-	}
 	kttcp_zc_close_batch(zc);
 
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
@@ -167,10 +174,15 @@ struct ubuf_info *kttcp_zc_ubuf(struct kttcp_zc *zc, size_t len)
 	b->ubuf.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
 	refcount_set(&b->ubuf.refcnt, 1);	/* the ioctl's, while current */
 	b->zc = zc;
-	b->bytes = len;
 	atomic_inc(&zc->refs);
 	zc->cur = b;
 	return &b->ubuf;
+}
+
+/* TCP took @n bytes under the current batch's ubuf. */
+void kttcp_zc_sent(struct kttcp_zc *zc, size_t n)
+{
+	zc->cur->sent += n;
 }
 
 /* Make the stack let go of the write queue: connect(AF_UNSPEC). */

@@ -105,6 +105,24 @@ static void tcp_pair(int *c, int *s)
 	close(l);
 }
 
+/* A connection whose far end a child reads with read() until EOF. */
+static int tcp_pair_drained(void)
+{
+	int c, s;
+
+	tcp_pair(&c, &s);
+	if (fork() == 0) {
+		char b[65536];
+
+		close(c);
+		while (read(s, b, sizeof(b)) > 0)
+			;
+		_exit(0);
+	}
+	close(s);
+	return c;
+}
+
 /* Expect ioctl to fail with @want. */
 static void expect_errno(int kfd, unsigned long cmd, void *arg, int want,
 			 const char *what)
@@ -390,18 +408,9 @@ static void test_progress(void)
 	struct kttcp_progress p = { .size = sizeof(p),
 				    .version = KTTCP_ABI_VERSION };
 	struct kttcp_io io;
-	int c, s, rc, kfd = kttcp_open();
+	int c, rc, kfd = kttcp_open();
 
-	tcp_pair(&c, &s);
-	if (fork() == 0) {
-		char b[65536];
-
-		close(c);
-		while (read(s, b, sizeof(b)) > 0)
-			;
-		_exit(0);
-	}
-	close(s);
+	c = tcp_pair_drained();
 	io_init(&io, c, KTTCP_SEND_SENDPAGE, 3 << 20);
 	ioctl(kfd, KTTCP_IOC_SEND, &io);
 	io.total = 1 << 20;
@@ -450,18 +459,9 @@ static void test_no_page_leak(void)
 	const int rounds = 100;
 	long before, after;
 	unsigned int m;
-	int c, s, kfd, i, bad = 0;
+	int c, kfd, i, bad = 0;
 
-	tcp_pair(&c, &s);
-	if (fork() == 0) {
-		char b[65536];
-
-		close(c);
-		while (read(s, b, sizeof(b)) > 0)
-			;
-		_exit(0);
-	}
-	close(s);
+	c = tcp_pair_drained();
 	kfd = kttcp_open();
 	before = free_kib();
 	for (m = 0; m < KTTCP_SEND_NR_MODES; m++) {

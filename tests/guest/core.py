@@ -185,11 +185,34 @@ def test_tool_errors(t):
             "nothing listening: connection refused, exit 2", out[-200:])
 
 
+def test_socket_options(t):
+    """-b, -M, -D, -C, -B reach the sockets and the transfer still works."""
+    n = 8 * kt.MIB
+    x = kt.Transfer(["-m", "copy", "-n", str(n), "-b", "256k", "-M", "1200",
+                     "-D", "-C", "reno", "-B", kt.ADDR["a"]],
+                    ["-m", "copy", "-V", "-b", "256k",
+                     "-B", kt.ADDR["b"]]).run()
+    t.check(x.ok() and x.rcv["bytes"] == n and
+            x.snd.get("sockbuf_requested") == 256 * 1024,
+            "-b 256k -M 1200 -D -C reno -B: verified transfer, sockbuf "
+            f"{(x.snd or {}).get('sockbuf')} for 256k asked", x.why())
+    argv = kt.on("a", [kt.KTTCP, "-t", "-C", "nosuchcc", "-p", "1",
+                       kt.ADDR["b"]])
+    rc, out = kt.sh(" ".join(argv))
+    t.check(rc == 2 and "congestion" in out,
+            "-C with an unknown algorithm: clear error, exit 2", out[-200:])
+    # Nothing routes 198.19.255.254 in the lab: no packet leaves.
+    argv = kt.on("a", [kt.KTTCP, "-t", "-p", "9", "198.19.255.254"])
+    rc, out = kt.sh(" ".join(argv))
+    t.check(rc == 2 and "unreachable" in out.lower(),
+            "unroutable host: 'Network is unreachable', exit 2", out[-200:])
+
+
 def main():
     t = kt.Results("core")
     tests = [test_ioctl_selftest, test_mode_matrix, test_timed, test_ipv6,
              test_verify_corruption, test_parallel, test_plain_peers,
-             test_tool_errors]
+             test_tool_errors, test_socket_options]
     if not QUICK:
         tests.insert(3, test_5gib)
     for fn in tests:

@@ -22,7 +22,7 @@ def main():
     t = kt.Results("netns")
     for fn in (core.test_mode_matrix, core.test_timed, core.test_ipv6,
                core.test_parallel, core.test_plain_peers,
-               core.test_tool_errors):
+               core.test_tool_errors, core.test_socket_options):
         t.run(fn)
     t.finish()
 
