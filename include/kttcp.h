@@ -81,7 +81,7 @@ enum kttcp_recv_mode {
 #define KTTCP_PATTERN(i)	((__u8)((i) % KTTCP_PATTERN_PERIOD))
 
 /* Limits checked by the module (EINVAL outside them). */
-#define KTTCP_CHUNK_DEFAULT	(64U * 1024)
+#define KTTCP_CHUNK_DEFAULT	(1024U * 1024)
 #define KTTCP_CHUNK_MAX		(16U * 1024 * 1024)
 #define KTTCP_DURATION_MAX_NS	(24ULL * 3600 * 1000000000ULL)
 

@@ -50,7 +50,7 @@ static inline int kttcp_sendmsg_bvec(struct socket *sock, struct bio_vec *bv,
  * Returns the bytes taken, or an error if none were.
  */
 static inline int kttcp_sendpages(struct socket *sock, struct bio_vec *bv,
-				  unsigned int nr, size_t len)
+				  unsigned int nr, size_t len, int more)
 {
 	int done = 0;
 	unsigned int i;
@@ -59,7 +59,7 @@ static inline int kttcp_sendpages(struct socket *sock, struct bio_vec *bv,
 		int flags = MSG_NOSIGNAL;
 		int n;
 
-		if (i + 1 < nr)
+		if (i + 1 < nr || more)
 			flags |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
 		n = kernel_sendpage(sock, bv[i].bv_page, bv[i].bv_offset,
 				    bv[i].bv_len, flags);
@@ -73,9 +73,10 @@ static inline int kttcp_sendpages(struct socket *sock, struct bio_vec *bv,
 }
 #else
 static inline int kttcp_sendpages(struct socket *sock, struct bio_vec *bv,
-				  unsigned int nr, size_t len)
+				  unsigned int nr, size_t len, int more)
 {
-	return kttcp_sendmsg_bvec(sock, bv, nr, len, MSG_SPLICE_PAGES, NULL);
+	return kttcp_sendmsg_bvec(sock, bv, nr, len, MSG_SPLICE_PAGES | more,
+				  NULL);
 }
 #endif
 

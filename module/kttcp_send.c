@@ -61,24 +61,26 @@ nomem:
 static int kttcp_send_chunk(struct kttcp_xfer *x, struct kttcp_sender *s,
 			    u64 pos, size_t len)
 {
+	int more = (!x->io->total || pos + len < x->io->total) ? MSG_MORE : 0;
+
 	unsigned int nr = kttcp_pattern_bvec(s->pat, s->bv, pos, len);
 	struct ubuf_info *ubuf;
 	int n;
 
 	switch (x->io->mode) {
 	case KTTCP_SEND_SENDPAGE:
-		return kttcp_sendpages(x->sock, s->bv, nr, len);
+		return kttcp_sendpages(x->sock, s->bv, nr, len, more);
 	case KTTCP_SEND_ZEROCOPY:
 		ubuf = kttcp_zc_ubuf(s->zc);
 		if (!ubuf)
 			return -ENOMEM;
-		n = kttcp_sendmsg_bvec(x->sock, s->bv, nr, len, MSG_ZEROCOPY,
-				       ubuf);
+		n = kttcp_sendmsg_bvec(x->sock, s->bv, nr, len,
+				       MSG_ZEROCOPY | more, ubuf);
 		if (n > 0)
 			kttcp_zc_sent(s->zc, n);
 		return n;
 	default:
-		return kttcp_sendmsg_bvec(x->sock, s->bv, nr, len, 0, NULL);
+		return kttcp_sendmsg_bvec(x->sock, s->bv, nr, len, more, NULL);
 	}
 }
 

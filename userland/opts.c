@@ -204,7 +204,7 @@ void opts_help(FILE *f)
 "  -m, --mode MODE        send: copy (default), sendpage, zerocopy;\n"
 "                         receive: copy (default), trunc, readsock\n"
 "  -T, --time SECS        sender: send for SECS (fractions allowed), not -n\n"
-"  -l, --length BYTES     bytes per send/recv call, 1..16m (default 64k)\n"
+"  -l, --length BYTES     bytes per send/recv call, 1..16m (default 1m)\n"
 "  -V, --verify           receiver: check the data pattern (mode copy only)\n"
 "  -J, --json             print one JSON object on stdout, nothing else\n"
 "  -i, --interval SECS    report progress every SECS\n"
