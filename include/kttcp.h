@@ -105,9 +105,11 @@ enum kttcp_recv_mode {
  *   elapsed_ns   wall time of the loop (ktime_get, monotonic).
  *   calls        sendmsg/recvmsg/read_sock calls made.
  *   zc_completions, zc_copied
- *                zerocopy: completion callbacks (one per skb that held
- *                lent pages) and how many of them report that the data
- *                was copied after all.
+ *                zerocopy: batches of the stream (256 KiB, or one send
+ *                call if larger) whose lent pages the stack has handed
+ *                back, and how many of them it copied, in part or whole,
+ *                after all (MSG_ZEROCOPY's semantics; module/kttcp_zc.c
+ *                says why batches and not skbs).
  *   zc_outstanding
  *                zerocopy: references still held by the stack when the
  *                ioctl returned (0 unless KTTCP_ST_ZC_LEAKED).

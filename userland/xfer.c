@@ -85,7 +85,7 @@ int xfer_dev_info(int fd, struct kttcp_info *info)
 static void dev_open_error(int err)
 {
 	if (err == ENOENT || err == ENXIO || err == ENODEV)
-		kwarn("%s: %s: is the kttcp module loaded? (insmod kttcp.ko)",
+		kwarn("%s: %s: is the kttcp module loaded? (modprobe kttcp, or insmod kttcp.ko)",
 		      KTTCP_DEVICE, strerror(err));
 	else if (err == EACCES || err == EPERM)
 		kwarn("%s: %s: the device is mode 0600 (root only); see README, Permissions",

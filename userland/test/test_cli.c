@@ -231,7 +231,7 @@ static void test_no_module(void)
 	run(&p, false, NULL, "-r");
 	CHECK(p.status == 2, "cli: -r without module exits 2");
 	CHECK_STR(p.stderr_text,
-		  "kttcp: /dev/kttcp: No such file or directory: is the kttcp module loaded? (insmod kttcp.ko)\n",
+		  "kttcp: /dev/kttcp: No such file or directory: is the kttcp module loaded? (modprobe kttcp, or insmod kttcp.ko)\n",
 		  "cli: -r without module message");
 	CHECK_STR(p.stdout_text, "", "cli: -r without module prints no results");
 	proc_free(&p);
