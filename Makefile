@@ -40,11 +40,15 @@ DKMS_FILES := $(wildcard module/Kbuild module/*.c module/*.h) include/kttcp.h
 
 TESTS_CFLAGS := -O2 -g -Wall -Wextra
 
-.PHONY: all tool module tests check demo bench install modules_install \
+.PHONY: deps all tool module tests check demo bench install modules_install \
 	uninstall modules_uninstall install-udev uninstall-udev dkms-src \
 	dkms-install dkms-uninstall clean kdir-check
 
 all: tool module
+
+# What the lab, the tests and the benchmark need (apt-get, as root).
+deps:
+	scripts/deps >/dev/null
 
 tool:
 	$(MAKE) -C userland
@@ -66,13 +70,13 @@ tests: tests/ioctl_test
 tests/ioctl_test: tests/ioctl_test.c include/kttcp.h
 	$(CC) $(TESTS_CFLAGS) -o $@ $<
 
-check: tool tests
+check: deps tool tests
 	scripts/check
 
-demo: tool
+demo: deps tool
 	scripts/demo
 
-bench: tool
+bench: deps tool
 	scripts/bench
 
 # Files install puts in place, relative to DESTDIR; uninstall removes
