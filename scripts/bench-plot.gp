@@ -4,10 +4,13 @@
 #       scripts/bench-plot.gp
 #
 # data: one line per kttcp mode or peer, as scripts/bench writes it:
-#   "label" gbps_median gbps_min gbps_max sd_median sd_min sd_max colour
+#   "label" gbps_median gbps_min gbps_max sd_median sd_min sd_max colour \
+#       proc_sd_median
 # colour: 1 copy send, 2 sendpage, 3 zerocopy, 4 a userland peer.
 # Two panels: throughput (Gbit/s) and service demand (CPU us per MB),
-# bars at the median, whiskers from min to max, the median printed on top.
+# bars at the median, whiskers from min to max, the median printed on top;
+# in the second, a narrow dark bar inside each is the processes' own
+# service demand (getrusage / the peers' own CPU figures).
 
 set terminal pngcairo size 1400,900 font "DejaVu Sans,11" noenhanced
 set output out
@@ -32,7 +35,7 @@ smax = STATS_max
 set multiplot layout 2,1 title ttl."\n".sub font ",13"
 
 set ylabel "throughput, Gbit/s (higher is better)"
-set yrange [0:gmax * 1.18]
+set yrange [0:gmax * 1.3]
 set xrange [-0.6:*]
 set bmargin 6
 plot data using 0:2:8:xtic(1) with boxes lc variable notitle, \
@@ -44,13 +47,15 @@ plot data using 0:2:8:xtic(1) with boxes lc variable notitle, \
      keyentry with boxes lt 2 title "kttcp sendpage", \
      keyentry with boxes lt 3 title "kttcp zerocopy", \
      keyentry with boxes lt 4 title "userland peer"
-set key off
 
 set ylabel "service demand, CPU us per MB (lower is better)"
-set yrange [0:smax * 1.18]
-plot data using 0:5:8:xtic(1) with boxes lc variable, \
-     data using 0:5:6:7 with yerrorbars lc rgb "black" pt 0 ps 0 lw 1.2, \
+set yrange [0:smax * 1.3]
+plot data using 0:5:8:xtic(1) with boxes lc variable notitle, \
+     data using 0:9:(0.22) with boxes fill solid 0.9 lc rgb "#303030" \
+          title "the processes' own CPU (getrusage, tools' own figures)", \
+     data using 0:5:6:7 with yerrorbars lc rgb "black" pt 0 ps 0 lw 1.2 \
+          notitle, \
      data using 0:($7 + smax * 0.02):(sprintf("%.0f", $5)) with labels \
-          font ",10" offset 0,0.4
+          font ",10" offset 0,0.4 notitle
 
 unset multiplot
