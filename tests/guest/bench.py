@@ -47,7 +47,6 @@ import kt  # noqa: E402
 
 OUT = os.environ.get("LAB_OUT", "/tmp")
 VMS = kt.TOPO == "vms"
-PEER_ROLE = "b" if kt.ROLE == "a" else "a"
 SMODES = ["copy", "sendpage", "zerocopy"]
 RMODES = ["copy", "trunc", "readsock"]
 PEERS = ["iperf3", "iperf3-Z", "nuttcp"]
@@ -97,53 +96,7 @@ def stat_delta(a, b):
 
 # --- vms: the two guests in step ---------------------------------------
 
-SYNC = os.path.join(OUT, "sync")
-
-
-def peer_ended():
-    lab = os.path.join(OUT, ".lab")
-    return os.path.exists(os.path.join(lab, f"status.{PEER_ROLE}")) or \
-        os.path.exists(os.path.join(lab, f"error.{PEER_ROLE}"))
-
-
-def barrier(name, limit=300):
-    if not VMS:
-        return True
-    os.makedirs(SYNC, exist_ok=True)
-    with open(os.path.join(SYNC, f"{name}.{kt.ROLE}"), "w") as f:
-        f.write(str(time.time()))
-    other = os.path.join(SYNC, f"{name}.{PEER_ROLE}")
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if os.path.exists(other):
-            return True
-        if peer_ended():
-            break
-        time.sleep(0.02)
-    log(f"barrier {name}: {PEER_ROLE} never came")
-    return False
-
-
-def publish(name, obj):
-    os.makedirs(SYNC, exist_ok=True)
-    path = os.path.join(SYNC, f"{name}.{kt.ROLE}.json")
-    with open(path + ".tmp", "w") as f:
-        json.dump(obj, f)
-    os.rename(path + ".tmp", path)
-
-
-def fetch(name, limit):
-    path = os.path.join(SYNC, f"{name}.{PEER_ROLE}.json")
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            with open(path) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            if peer_ended():
-                return None
-            time.sleep(0.02)
-    return None
+barrier, publish, fetch = kt.barrier, kt.publish, kt.fetch
 
 
 # --- listening sockets, without probing them ---------------------------

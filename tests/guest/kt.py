@@ -174,3 +174,61 @@ def pattern(off, n):
 def stop(p, sig=signal.SIGINT):
     if p.poll() is None:
         p.send_signal(sig)
+
+
+# --- the two guests of the vms topology meet through LAB_OUT -----------
+
+OUT = os.environ.get("LAB_OUT", "/tmp")
+SYNC = os.path.join(OUT, "sync")
+PEER_ROLE = "b" if ROLE == "a" else "a"
+
+
+def peer_ended():
+    """True once the other guest's command has finished (or failed)."""
+    lab = os.path.join(OUT, ".lab")
+    return os.path.exists(os.path.join(lab, f"status.{PEER_ROLE}")) or \
+        os.path.exists(os.path.join(lab, f"error.{PEER_ROLE}"))
+
+
+def barrier(name, limit=300):
+    """Wait until the other guest reaches barrier @name too (vms only);
+    False if it never does (timeout, or its command already ended)."""
+    if TOPO != "vms":
+        return True
+    os.makedirs(SYNC, exist_ok=True)
+    with open(os.path.join(SYNC, f"{name}.{ROLE}"), "w") as f:
+        f.write(str(time.time()))
+    other = os.path.join(SYNC, f"{name}.{PEER_ROLE}")
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if os.path.exists(other):
+            return True
+        if peer_ended():
+            break
+        time.sleep(0.02)
+    print(f"# barrier {name}: {PEER_ROLE} never came", file=sys.stderr)
+    return False
+
+
+def publish(name, obj):
+    """Leave @obj for the other guest under @name."""
+    os.makedirs(SYNC, exist_ok=True)
+    path = os.path.join(SYNC, f"{name}.{ROLE}.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(obj, f)
+    os.rename(path + ".tmp", path)
+
+
+def fetch(name, limit):
+    """What the other guest published under @name, or None."""
+    path = os.path.join(SYNC, f"{name}.{PEER_ROLE}.json")
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            if peer_ended():
+                return None
+            time.sleep(0.02)
+    return None

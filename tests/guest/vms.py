@@ -25,44 +25,21 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kt  # noqa: E402
 
-OUT = os.environ.get("LAB_OUT", "/tmp")
 QUICK = "--quick" in sys.argv
 SMODES = ["copy", "sendpage", "zerocopy"]
 RMODES = ["copy", "trunc", "readsock"]
-PEER_ROLE = "b" if kt.ROLE == "a" else "a"
 
 
 def barrier(name, limit=180):
-    d = os.path.join(OUT, "sync")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, f"{name}.{kt.ROLE}"), "w") as f:
-        f.write(str(time.time()))
-    other = os.path.join(d, f"{name}.{PEER_ROLE}")
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if os.path.exists(other):
-            return True
-        time.sleep(0.05)
-    raise RuntimeError(f"barrier {name}: {PEER_ROLE} never came")
+    if not kt.barrier(name, limit):
+        raise RuntimeError(f"barrier {name}: {kt.PEER_ROLE} never came")
 
 
-def publish(name, obj):
-    path = os.path.join(OUT, f"{name}.{kt.ROLE}.json")
-    with open(path + ".tmp", "w") as f:
-        json.dump(obj, f)
-    os.rename(path + ".tmp", path)
+publish = kt.publish
 
 
 def fetch(name, limit=300):
-    path = os.path.join(OUT, f"{name}.{PEER_ROLE}.json")
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            with open(path) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            time.sleep(0.1)
-    return None
+    return kt.fetch(name, limit)
 
 
 def iface():
