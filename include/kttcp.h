@@ -81,8 +81,10 @@ enum kttcp_recv_mode {
 #define KTTCP_PATTERN(i)	((__u8)((i) % KTTCP_PATTERN_PERIOD))
 
 /* Limits checked by the module (EINVAL outside them). */
-#define KTTCP_CHUNK_DEFAULT	(1024U * 1024)
-#define KTTCP_CHUNK_MAX		(16U * 1024 * 1024)
+#define KTTCP_CHUNK_DEFAULT	(1024U * 1024)	/* receive */
+#define KTTCP_CHUNK_AUTO_MIN	(64U * 1024)
+#define KTTCP_CHUNK_AUTO_MAX	(16U * 1024 * 1024)
+#define KTTCP_CHUNK_MAX		(64U * 1024 * 1024)
 #define KTTCP_DURATION_MAX_NS	(24ULL * 3600 * 1000000000ULL)
 
 /*
@@ -92,8 +94,10 @@ enum kttcp_recv_mode {
  *   fd           connected TCP socket (IPv4 or IPv6) of the caller.
  *   mode         enum kttcp_send_mode or enum kttcp_recv_mode.
  *   flags        KTTCP_F_*.  KTTCP_F_VERIFY only with KTTCP_RECV_COPY.
- *   chunk        bytes per sendmsg/recvmsg call, 0 for KTTCP_CHUNK_DEFAULT,
- *                at most KTTCP_CHUNK_MAX.
+ *   chunk        bytes per sendmsg/recvmsg call, at most KTTCP_CHUNK_MAX.
+ *                0: receive KTTCP_CHUNK_DEFAULT per call; send "auto",
+ *                calls sized by time (module/kttcp_send.c), starting at
+ *                KTTCP_CHUNK_AUTO_MIN, at most KTTCP_CHUNK_AUTO_MAX.
  *   total        bytes to move.  Send: 0 means "until duration_ns" (then
  *                duration_ns must be set).  Receive: 0 means "until the
  *                peer closes".
@@ -117,6 +121,8 @@ enum kttcp_recv_mode {
  *                stack to hand every lent page back (not in elapsed_ns,
  *                so every send mode measures the same thing: the time to
  *                hand the bytes to TCP).
+ *   chunk_peak   the most bytes handed to one call: the chunk, or the
+ *                largest size the auto chunk reached.
  *   mismatch_at  verify: stream offset of the first wrong byte
  *                (KTTCP_ST_MISMATCH).
  *   error        positive errno that ended the transfer, 0 if clean.
@@ -143,7 +149,7 @@ struct kttcp_io {
 	__s32	error;
 	__u32	status;
 	__u64	zc_wait_ns;
-	__u64	reserved_out;
+	__u64	chunk_peak;
 };
 
 /*

@@ -33,7 +33,8 @@ struct kttcp_xfer {
 	struct socket		*sock;
 	struct kttcp_file	*kf;
 	struct kttcp_io		*io;	/* in: arguments; out: results */
-	size_t			chunk;	/* bytes per call */
+	size_t			chunk;	/* bytes per call (the first, if auto) */
+	bool			auto_chunk; /* send: size calls by time */
 	ktime_t			deadline; /* 0: none */
 };
 

@@ -140,7 +140,7 @@ static void kttcp_clear_results(struct kttcp_io *io)
 	io->error = 0;
 	io->status = 0;
 	io->zc_wait_ns = 0;
-	io->reserved_out = 0;
+	io->chunk_peak = 0;
 }
 
 static int kttcp_run(struct kttcp_file *kf, struct kttcp_io *io,
@@ -150,7 +150,9 @@ static int kttcp_run(struct kttcp_file *kf, struct kttcp_io *io,
 		.sock = sock,
 		.kf = kf,
 		.io = io,
-		.chunk = io->chunk ? io->chunk : KTTCP_CHUNK_DEFAULT,
+		.chunk = io->chunk ? io->chunk :
+			 send ? KTTCP_CHUNK_AUTO_MIN : KTTCP_CHUNK_DEFAULT,
+		.auto_chunk = send && !io->chunk,
 	};
 	int err;
 

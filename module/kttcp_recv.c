@@ -171,6 +171,7 @@ int kttcp_recv(struct kttcp_xfer *x)
 	ktime_t start = ktime_get();
 	int err;
 
+	x->io->chunk_peak = x->chunk;
 	if (x->io->mode == KTTCP_RECV_READSOCK)
 		err = kttcp_recv_readsock(x);
 	else

@@ -17,6 +17,18 @@
  * The loop ends when the byte count or the duration is reached, on a
  * signal, or on a socket error (SO_SNDTIMEO gives -EAGAIN), and always
  * reports the bytes done so far.
+ *
+ * The default chunk is sized by time, not bytes.  Every sendmsg() call
+ * costs the same whatever its size (socket lock, push, backlog on
+ * release): in the lab, 1 MiB calls cost 3-8% of 6.12's loopback
+ * throughput against 16 MiB ones.  Yet a call must end often enough for
+ * the duration, signals and the progress counter to be looked at, and
+ * on a slow link 16 MiB is seconds.  So unless the caller fixed the
+ * chunk, the loop aims at calls of about KTTCP_CALL_NS: it doubles the
+ * chunk after a call of under half that and halves it after one of over
+ * twice that, between KTTCP_CHUNK_AUTO_MIN, where it starts (so that
+ * even the first call on a slow path is short), and KTTCP_CHUNK_AUTO_MAX,
+ * which a fast path reaches within eight calls.
  */
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -24,6 +36,9 @@
 
 #include "kttcp.h"
 #include "kttcp_compat.h"
+
+/* What an auto-sized send call aims to take. */
+#define KTTCP_CALL_NS		(10 * NSEC_PER_MSEC)
 
 struct kttcp_sender {
 	struct kttcp_pattern	*pat;
@@ -40,7 +55,9 @@ static void kttcp_sender_free(struct kttcp_sender *s)
 static int kttcp_sender_init(struct kttcp_sender *s, struct kttcp_xfer *x)
 {
 	s->pat = kttcp_pattern_alloc();
-	s->bv = kvmalloc_array(kttcp_pattern_bvec_max(x->chunk),
+	size_t most = x->auto_chunk ? KTTCP_CHUNK_AUTO_MAX : x->chunk;
+
+	s->bv = kvmalloc_array(kttcp_pattern_bvec_max(most),
 			       sizeof(*s->bv), GFP_KERNEL);
 	s->zc = NULL;
 	if (!s->pat || !s->bv)
@@ -84,11 +101,22 @@ static int kttcp_send_chunk(struct kttcp_xfer *x, struct kttcp_sender *s,
 	}
 }
 
+/* Auto chunk: resize after a full call that started at @t0. */
+static void kttcp_auto_chunk(struct kttcp_xfer *x, ktime_t t0)
+{
+	s64 ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+
+	if (ns < KTTCP_CALL_NS / 2 && x->chunk < KTTCP_CHUNK_AUTO_MAX)
+		x->chunk *= 2;
+	else if (ns > KTTCP_CALL_NS * 2 && x->chunk > KTTCP_CHUNK_AUTO_MIN)
+		x->chunk /= 2;
+}
+
 int kttcp_send(struct kttcp_xfer *x)
 {
 	struct kttcp_io *io = x->io;
 	struct kttcp_sender s;
-	ktime_t start;
+	ktime_t start, t0;
 	int err;
 
 	err = kttcp_sender_init(&s, x);
@@ -104,12 +132,16 @@ int kttcp_send(struct kttcp_xfer *x)
 
 		if (io->total && io->total - io->bytes < len)
 			len = io->total - io->bytes;
+		io->chunk_peak = max_t(u64, io->chunk_peak, len);
+		t0 = ktime_get();
 		n = kttcp_send_chunk(x, &s, io->bytes, len);
 		if (n < 0) {
 			err = n;
 			break;
 		}
 		kttcp_account(x, n);
+		if (x->auto_chunk && n == x->chunk)
+			kttcp_auto_chunk(x, t0);
 		cond_resched();
 	}
 	io->elapsed_ns = ktime_to_ns(ktime_sub(ktime_get(), start));

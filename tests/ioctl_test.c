@@ -105,22 +105,37 @@ static void tcp_pair(int *c, int *s)
 	close(l);
 }
 
-/* A connection whose far end a child reads with read() until EOF. */
-static int tcp_pair_drained(void)
+/*
+ * A connection whose far end a child reads with read() until EOF; with
+ * @pause_us, 16 KiB at a time with that pause between reads, and small
+ * socket buffers at both ends, so that the sender crawls.
+ */
+static int tcp_pair_reader(unsigned int pause_us)
 {
-	int c, s;
+	int c, s, small = 32 * 1024;
 
 	tcp_pair(&c, &s);
+	if (pause_us &&
+	    (setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) ||
+	     setsockopt(s, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small))))
+		die("SO_SNDBUF/SO_RCVBUF");
 	if (fork() == 0) {
 		char b[65536];
+		size_t n = pause_us ? 16384 : sizeof(b);
 
 		close(c);
-		while (read(s, b, sizeof(b)) > 0)
-			;
+		while (read(s, b, n) > 0)
+			if (pause_us)
+				usleep(pause_us);
 		_exit(0);
 	}
 	close(s);
 	return c;
+}
+
+static int tcp_pair_drained(void)
+{
+	return tcp_pair_reader(0);
 }
 
 /* Expect ioctl to fail with @want. */
@@ -341,6 +356,13 @@ static void test_pair(unsigned int smode, unsigned int rmode,
 		perror("SEND");
 	close(c);	/* EOF for the receiver */
 	waitpid(pid, &st, 0);
+	check(io.chunk_peak == (chunk ? chunk : io.chunk_peak) &&
+	      io.chunk_peak >= (chunk ? chunk : KTTCP_CHUNK_AUTO_MIN) &&
+	      io.chunk_peak <= (chunk ? chunk : KTTCP_CHUNK_AUTO_MAX) &&
+	      rio->chunk_peak == (chunk ? chunk : KTTCP_CHUNK_DEFAULT),
+	      "%s -> %s, chunk %zu: send peak %llu, receive %llu",
+	      sn[smode], rn[rmode], chunk, (unsigned long long)io.chunk_peak,
+	      (unsigned long long)rio->chunk_peak);
 	check(io.bytes == total && rio->bytes == total &&
 	      WIFEXITED(st) && !WEXITSTATUS(st) &&
 	      (rio->status & KTTCP_ST_EOF) &&
@@ -401,6 +423,66 @@ static void test_verify_mismatch(void)
 	close(kfd);
 	wait(NULL);
 	free(buf);
+}
+
+/*
+ * The auto chunk (chunk 0) follows the time a call takes: from its first
+ * 64 KiB it grows past 1 MiB into an in-kernel receiver on loopback, whose
+ * 1 MiB calls take well under a millisecond, and stays small for a reader that takes 16 KiB
+ * every 10 ms, so that a timed send there ends near its time.  A fixed
+ * 1 MiB chunk on that path shows what the sizing prevents.
+ */
+static void test_auto_chunk(void)
+{
+	const uint64_t dur = 300 * 1000000ULL;
+	struct kttcp_io io;
+	int c, s, rc, kfd = kttcp_open();
+	uint64_t fixed_over;
+
+	tcp_pair(&c, &s);
+	if (fork() == 0) {
+		close(c);
+		io_init(&io, s, KTTCP_RECV_TRUNC, 0);
+		_exit(ioctl(kttcp_open(), KTTCP_IOC_RECV, &io) ? 1 : 0);
+	}
+	close(s);
+	io_init(&io, c, KTTCP_SEND_SENDPAGE, 256 << 20);
+	rc = ioctl(kfd, KTTCP_IOC_SEND, &io);
+	check(rc == 0 &&
+	      io.chunk_peak > KTTCP_CHUNK_DEFAULT &&
+	      io.chunk_peak <= KTTCP_CHUNK_AUTO_MAX &&
+	      io.calls < (256 << 20) / KTTCP_CHUNK_DEFAULT,
+	      "auto chunk grows on a fast path: peak %llu, %llu calls for "
+	      "256 MiB", (unsigned long long)io.chunk_peak,
+	      (unsigned long long)io.calls);
+	close(c);
+	wait(NULL);
+
+	c = tcp_pair_reader(10000);
+	io_init(&io, c, KTTCP_SEND_COPY, 0);
+	io.duration_ns = dur;
+	rc = ioctl(kfd, KTTCP_IOC_SEND, &io);
+	check(rc == 0 &&
+	      (io.status & KTTCP_ST_DURATION) &&
+	      io.calls > 4 && io.elapsed_ns < dur + 250 * 1000000ULL,
+	      "auto chunk stays small on a slow path: %llu bytes in %llu calls, "
+	      "%.3f s for a 0.3 s send", (unsigned long long)io.bytes,
+	      (unsigned long long)io.calls, io.elapsed_ns / 1e9);
+	close(c);
+	wait(NULL);
+
+	c = tcp_pair_reader(10000);
+	io_init(&io, c, KTTCP_SEND_COPY, 0);
+	io.duration_ns = dur;
+	io.chunk = KTTCP_CHUNK_DEFAULT;
+	ioctl(kfd, KTTCP_IOC_SEND, &io);
+	fixed_over = io.elapsed_ns - dur;
+	check(io.calls <= 2 && io.elapsed_ns > dur + 250 * 1000000ULL,
+	      "a fixed 1 MiB chunk on that path: %llu calls, overran by "
+	      "%.3f s", (unsigned long long)io.calls, fixed_over / 1e9);
+	close(c);
+	wait(NULL);
+	close(kfd);
 }
 
 static void test_progress(void)
@@ -508,6 +590,7 @@ int main(int argc, char **argv)
 			test_pair(sm, rm, (8 << 20) + 12345,
 				  chunks[(sm + rm) % 3]);
 	test_verify_mismatch();
+	test_auto_chunk();
 	test_progress();
 	test_no_page_leak();
 

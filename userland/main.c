@@ -85,7 +85,9 @@ static int finish(const struct kttcp_opts *o, struct xfer *x, int sockbuf)
 	struct kttcp_result r = {
 		.sender = o->role == ROLE_SENDER,
 		.mode = mode_name(o->role == ROLE_SENDER, o->mode),
-		.chunk = o->chunk ? o->chunk : KTTCP_CHUNK_DEFAULT,
+		.chunk = o->chunk ? o->chunk :
+			 o->role == ROLE_SENDER ? 0 : KTTCP_CHUNK_DEFAULT,
+		.chunk_auto = o->role == ROLE_SENDER && !o->chunk,
 		.sockbuf = sockbuf,
 		.sockbuf_requested = o->sockbuf,
 		.verify = o->verify,

@@ -388,6 +388,7 @@ static void json_head(struct jw *w, const struct kttcp_result *r)
 	jw_u64(w, "abi_version", r->abi_version);
 	jw_u64(w, "parallel", r->parallel ? r->parallel : r->nstreams);
 	jw_u64(w, "chunk", r->chunk);
+	jw_bool(w, "chunk_auto", r->chunk_auto);
 	jw_int(w, "sockbuf", r->sockbuf);
 	if (r->sockbuf_requested)
 		jw_int(w, "sockbuf_requested", r->sockbuf_requested);

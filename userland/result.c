@@ -91,6 +91,8 @@ static void sum_streams(struct kttcp_result *r)
 		r->zc_outstanding += s->zc_outstanding;
 		if (s->zc_wait_ns > r->zc_wait_ns)
 			r->zc_wait_ns = s->zc_wait_ns;
+		if (r->chunk_auto && s->chunk_peak > r->chunk)
+			r->chunk = (unsigned int)s->chunk_peak;
 		if (s->status & KTTCP_ST_ZC_LEAKED)
 			r->zc_leaked = true;
 		if ((s->status & KTTCP_ST_MISMATCH) && !r->mismatch) {
@@ -134,6 +136,8 @@ void result_tally(struct kttcp_result *r)
 	r->bytes = r->elapsed_ns = 0;
 	r->zc_completions = r->zc_copied = r->zc_outstanding = 0;
 	r->zc_wait_ns = 0;
+	if (r->chunk_auto)
+		r->chunk = 0;
 	r->zc_leaked = r->mismatch = false;
 	r->mismatch_at = 0;
 	r->error[0] = '\0';

@@ -40,6 +40,7 @@ struct stream_result {
 	uint64_t zc_copied;
 	uint64_t zc_outstanding;
 	uint64_t zc_wait_ns;
+	uint64_t chunk_peak;	/* most bytes asked of one call */
 	uint64_t mismatch_at;
 	int error;		/* errno that ended it, 0 if clean */
 	uint32_t status;	/* KTTCP_ST_* */
@@ -60,7 +61,8 @@ struct kttcp_result {
 	const char *kernel;	/* from KTTCP_IOC_INFO */
 	const char *module;
 	unsigned int abi_version;
-	unsigned int chunk;	/* effective bytes per call */
+	unsigned int chunk;	/* bytes per call; auto: the peak reached */
+	bool chunk_auto;	/* sender without -l: the module sizes calls */
 	int sockbuf;		/* as getsockopt() reports it */
 	int sockbuf_requested;	/* -b, 0 if not given */
 	bool verify;

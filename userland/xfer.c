@@ -492,6 +492,7 @@ int xfer_result(struct xfer *x, struct kttcp_result *r)
 		sr->zc_copied = s->io.zc_copied;
 		sr->zc_outstanding = s->io.zc_outstanding;
 		sr->zc_wait_ns = s->io.zc_wait_ns;
+		sr->chunk_peak = s->io.chunk_peak;
 		sr->mismatch_at = s->io.mismatch_at;
 	}
 	if (n) {

@@ -2,7 +2,7 @@
 """bench.py - the guest side of scripts/bench: measure, don't judge.
 
     scripts/lab -k 6.12 -t netns -o DIR -- python3 tests/guest/bench.py \
-        [--runs 3] [--secs 4] [--overhead-runs 6] [--memcpy BIN] ...
+        [--runs 3] [--secs 4] [--overhead-runs 8] [--memcpy BIN] ...
 
 Runs in a lab guest (in vms: in both guests, LAB_ROLE a sends and b
 receives, steps started together at barriers through LAB_OUT).  In one
@@ -14,7 +14,8 @@ guest boot it measures:
     -Z: sendfile), and nuttcp, each with its own defaults (no socket
     buffer option for anybody: kernel autotuning everywhere);
   - the tool's own overhead: sendpage->trunc with the defaults, against
-    a sender with -l 16m (the largest chunk per send call), and against
+    a sender with -l 64m (the largest chunk per send call; the default
+    is the module's auto chunk, sized by time), and against
     -i 1 and -i 0.001 (interval reports; the second makes the cost of
     one report big enough to measure);
   - the guest's memory copy bandwidth (scripts/bench-memcpy.c, built by
@@ -155,7 +156,8 @@ def kttcp_keep(j):
     if not isinstance(j, dict):
         return None
     keep = {k: j.get(k) for k in (
-        "role", "mode", "version", "module", "kernel", "chunk", "sockbuf",
+        "role", "mode", "version", "module", "kernel", "chunk", "chunk_auto",
+        "sockbuf",
         "status", "error", "bytes", "seconds", "bits_per_second", "cpu",
         "zerocopy")}
     st = j.get("streams") or [{}]
@@ -278,7 +280,7 @@ def make_plan(a):
             Case("ovh-default", "kttcp", "overhead", o, "sendpage", "trunc"),
             # -l is the bytes per send call: the sender's option.
             Case("ovh-lmax", "kttcp", "overhead", o, "sendpage", "trunc",
-                 sargs=["-l", "16m"]),
+                 sargs=["-l", "64m"]),
             # Interval reports at both ends, at 1 s and (to make the cost
             # of one report measurable at all) at 1 ms.
             Case("ovh-i1", "kttcp", "overhead", o, "sendpage", "trunc",
@@ -490,7 +492,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--secs", type=float, default=4)
-    ap.add_argument("--overhead-runs", type=int, default=6)
+    ap.add_argument("--overhead-runs", type=int, default=8)
     ap.add_argument("--smodes", default=",".join(SMODES))
     ap.add_argument("--rmodes", default=",".join(RMODES))
     ap.add_argument("--peers", default=",".join(PEERS))

@@ -339,6 +339,7 @@ static int fake_xfer(int devfd, struct kttcp_io *io, bool send)
 	if (err)
 		return err;
 	l.chunk = io->chunk ? io->chunk : KTTCP_CHUNK_DEFAULT;
+	io->chunk_peak = l.chunk;
 	l.buf = malloc(l.chunk + KTTCP_PATTERN_PERIOD);
 	if (!l.buf)
 		return ENOMEM;

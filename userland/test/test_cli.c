@@ -369,10 +369,14 @@ static void test_parallel_json(void)
 		CHECK_STR(q, "6291456 3 ok True receiver [2097152, 2097152, 2097152]",
 			  "parallel: receiver totals over 3 streams");
 	free(q);
-	q = json_query(s.stdout_text, "d['bytes'], d['chunk'], d['mode'], d['seconds'] == max(s['seconds'] for s in d['streams'])");
+	q = json_query(s.stdout_text, "d['bytes'], d['chunk'], d['chunk_auto'], d['mode'], d['seconds'] == max(s['seconds'] for s in d['streams'])");
 	if (q)
-		CHECK_STR(q, "6291456 32768 copy True",
+		CHECK_STR(q, "6291456 32768 False copy True",
 			  "parallel: sender totals, seconds of the longest");
+	free(q);
+	q = json_query(r.stdout_text, "d['chunk'], d['chunk_auto']");
+	if (q)
+		CHECK_STR(q, "1048576 False", "parallel: receiver default chunk");
 	free(q);
 	proc_free(&r);
 	proc_free(&s);
@@ -684,6 +688,12 @@ static void test_intervals(void)
 	if (q)
 		CHECK_STR(q, "True 0.3 3 ok True",
 			  "json: intervals add up to the total");
+	free(q);
+	/* The fake module's auto chunk stays at its first size, 1 MiB. */
+	q = json_query(s.stdout_text, "d['chunk'], d['chunk_auto']");
+	if (q)
+		CHECK_STR(q, "1048576 True",
+			  "json: sender without -l: the auto chunk's peak");
 	free(q);
 	proc_free(&r);
 	proc_free(&s);

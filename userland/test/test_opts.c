@@ -159,7 +159,7 @@ static void test_good_lines(void)
 	      o.total == 5, "argv: host before options");
 	CHECK(parse(&o, "-t -P 128 h") == 0 && o.streams == 128,
 	      "argv: -P 128");
-	CHECK(parse(&o, "-t -l 16m h") == 0 && o.chunk == KTTCP_CHUNK_MAX,
+	CHECK(parse(&o, "-t -l 64m h") == 0 && o.chunk == KTTCP_CHUNK_MAX,
 	      "argv: -l at KTTCP_CHUNK_MAX");
 	CHECK(parse(&o, "-r -q -v") == 0 && o.verbose == 2,
 	      "argv: last of -q/-v wins");
@@ -211,7 +211,7 @@ static void test_bad_lines(void)
 	bad_line("-t -P 129 h", "-P: '129' is out of range (1..128)");
 	bad_line("-t -P two h", "-P: invalid number 'two'");
 	bad_line("-t -l 0 h", "-l: '0' is too small");
-	bad_line("-t -l 17m h", "-l: '17m' is too large");
+	bad_line("-t -l 65m h", "-l: '65m' is too large");
 	bad_line("-r -p 0", "-p: '0' is out of range (1..65535)");
 	bad_line("-r -p 65536", "-p: '65536' is out of range");
 	bad_line("-r -p http", "-p: invalid number 'http'");
