@@ -131,6 +131,19 @@ static int kttcp_readsock_wait(struct sock *sk, long *timeo)
 	return 1;
 }
 
+/*
+ * tcp_read_sock() takes bytes straight off TCP's receive queue.  On a
+ * socket that another layer reads (kTLS or another upper layer protocol,
+ * a BPF sockmap, KCM: each holds icsk_ulp_ops or sk_user_data) that
+ * would steal its bytes or hand out ciphertext, so it is refused.  Looked
+ * at under the socket lock on every pass: one can be attached at any time.
+ */
+static bool kttcp_readsock_taken(struct sock *sk)
+{
+	return inet_csk(sk)->icsk_ulp_ops ||
+	       READ_ONCE(sk->sk_user_data);
+}
+
 static int kttcp_recv_readsock(struct kttcp_xfer *x)
 {
 	struct sock *sk = x->sock->sk;
@@ -140,8 +153,13 @@ static int kttcp_recv_readsock(struct kttcp_xfer *x)
 	lock_sock(sk);
 	while (!kttcp_loop_should_stop(x, &err)) {
 		read_descriptor_t desc = { .count = kttcp_recv_len(x) };
-		int n = tcp_read_sock(sk, &desc, kttcp_read_actor);
+		int n;
 
+		if (kttcp_readsock_taken(sk)) {
+			err = -EOPNOTSUPP;
+			break;
+		}
+		n = tcp_read_sock(sk, &desc, kttcp_read_actor);
 		if (n < 0) {
 			err = n;
 			break;

@@ -426,6 +426,39 @@ static void test_verify_mismatch(void)
 }
 
 /*
+ * readsock reads TCP's receive queue directly, so a socket that another
+ * layer reads must be refused: here kTLS, attached with no keys yet.  The
+ * same bytes then still arrive through recvmsg (mode trunc).
+ */
+static void test_readsock_ulp(void)
+{
+	char buf[4096] = { 0 };
+	struct kttcp_io io;
+	int c, s, rc, kfd = kttcp_open();
+
+	/* TCP_ULP's own module autoload does not work in the lab guests. */
+	if (system("modprobe -q tls") != 0)
+		fprintf(stderr, "modprobe tls failed\n");
+	tcp_pair(&c, &s);
+	rc = setsockopt(s, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls"));
+	check(rc == 0, "TCP_ULP \"tls\" on the receiving end (%s)",
+	      rc ? strerror(errno) : "kTLS attached");
+	if (write(c, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		die("write");
+	io_init(&io, s, KTTCP_RECV_READSOCK, sizeof(buf));
+	expect_errno(kfd, KTTCP_IOC_RECV, &io, EOPNOTSUPP,
+		     "RECV readsock on a kTLS socket");
+	io_init(&io, s, KTTCP_RECV_TRUNC, sizeof(buf));
+	rc = ioctl(kfd, KTTCP_IOC_RECV, &io);
+	check(rc == 0 && io.bytes == sizeof(buf),
+	      "... and none of its bytes taken: trunc gets all %llu",
+	      (unsigned long long)io.bytes);
+	close(c);
+	close(s);
+	close(kfd);
+}
+
+/*
  * The auto chunk (chunk 0) follows the time a call takes: from its first
  * 64 KiB it grows past 1 MiB into an in-kernel receiver on loopback, whose
  * 1 MiB calls take well under a millisecond, and stays small for a reader that takes 16 KiB
@@ -590,6 +623,7 @@ int main(int argc, char **argv)
 			test_pair(sm, rm, (8 << 20) + 12345,
 				  chunks[(sm + rm) % 3]);
 	test_verify_mismatch();
+	test_readsock_ulp();
 	test_auto_chunk();
 	test_progress();
 	test_no_page_leak();
