@@ -182,16 +182,21 @@ def test_lab_module(t):
             f"Linux {kt.KERNEL}, every mode", out)
 
 
+def check_receiver_denied(t, what):
+    """uid 65534, in no group of the device, cannot run kttcp -r."""
+    rc, out, _ = run(as_user([kt.KTTCP, "-r", "-p", str(kt.next_port())]),
+                     timeout=30)
+    t.check(rc == 2 and "Permission denied" in out, what,
+            f"rc={rc} {out[-300:]}")
+
+
 def test_denied(t):
     rc, out = version_lines(as_user([]))
     t.check(rc == 0 and "module: cannot query (/dev/kttcp: Permission denied)"
             in out, "uid 65534: kttcp --version cannot query the module "
             "(Permission denied)", out)
-    rc, out, _ = run(as_user([kt.KTTCP, "-r", "-p", str(kt.next_port())]),
-                     timeout=30)
-    t.check(rc == 2 and "Permission denied" in out,
-            "uid 65534: kttcp -r exits 2 with Permission denied", f"rc={rc} "
-            f"{out[-300:]}")
+    check_receiver_denied(
+        t, "uid 65534: kttcp -r exits 2 with Permission denied")
 
 
 def udevd_path():
@@ -270,11 +275,7 @@ def test_udev(t):
     ok, why = transfer(prefix=as_user([], groups=[gid]))
     t.check(ok, "uid 65534 in group kttcp: a 16 MiB zerocopy/trunc transfer "
             "runs", why)
-    rc, out, _ = run(as_user([kt.KTTCP, "-r", "-p", str(kt.next_port())]),
-                     timeout=30)
-    t.check(rc == 2 and "Permission denied" in out,
-            "uid 65534 outside group kttcp is still denied", f"rc={rc} "
-            f"{out[-300:]}")
+    check_receiver_denied(t, "uid 65534 outside group kttcp is still denied")
 
     # Leave udev out of the rest.
     if started:
