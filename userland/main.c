@@ -250,15 +250,16 @@ static int run_receiver(const struct kttcp_opts *o, struct xfer *x)
 	if (lfd < 0)
 		return EXIT_SETUP;
 	sockbuf = net_sockbuf(lfd, false);
+	/* Signals first: a script that sees the line may Ctrl-C us at once. */
+	if (xfer_signals_init(x)) {
+		close(lfd);
+		return EXIT_SETUP;
+	}
 	if (!o->json) {
 		report_sockbuf(stdout, sockbuf);
 		if (o->verbose)
 			report_listening(stdout, o->port);
 		fflush(stdout);	/* scripts wait for this line */
-	}
-	if (xfer_signals_init(x)) {
-		close(lfd);
-		return EXIT_SETUP;
 	}
 	rc = accept_all(o, x, lfd);
 	close(lfd);

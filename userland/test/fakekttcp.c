@@ -6,6 +6,9 @@
  * open("/dev/kttcp") returns a memfd named "kttcp-fake"; ioctl() on such
  * an fd runs a userspace imitation of the module's loop with the same ABI
  * (include/kttcp.h): same checks, same output fields, errno on failure.
+ * Sizes are the fake's own: its "auto" send chunk is one fixed size (1 MiB
+ * unless FAKE_KTTCP_CHUNK_PEAK says), with nothing of the module's
+ * adapting; the tests choose the size so as to check the tool's side.
  * Like the kernel loop it stops when a signal that the calling thread
  * does not block is pending, and it honours SO_SNDTIMEO/SO_RCVTIMEO
  * (EAGAIN).  It is a test double: it says nothing about the real module.
@@ -18,6 +21,11 @@
  *   FAKE_KTTCP_RECV_MODES=m   recv_modes bitmask (default 7)
  *   FAKE_KTTCP_CORRUPT=off    the sender flips the byte at stream offset off
  *   FAKE_KTTCP_ZC_LEAK=1      zerocopy sends report 3 leaked references
+ *   FAKE_KTTCP_CHUNK_PEAK=a,b,...
+ *                             send calls with chunk 0 ("auto") use, and
+ *                             report as chunk_peak, a for the first such
+ *                             transfer of the process, b for the second...
+ *                             (the last one for any after it)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -46,6 +54,7 @@
 
 static _Atomic uint64_t progress[MAX_FD];
 static _Atomic uint32_t active[MAX_FD];
+static _Atomic unsigned int auto_xfers;	/* for FAKE_KTTCP_CHUNK_PEAK */
 
 static long env_long(const char *name, long dflt)
 {
@@ -145,6 +154,25 @@ static int fake_info(struct kttcp_info *in)
 	snprintf(in->kernel, sizeof(in->kernel), "%s", u.release);
 	snprintf(in->module, sizeof(in->module), "fake 0.1");
 	return 0;
+}
+
+/* The chunk of an "auto" send: the next of FAKE_KTTCP_CHUNK_PEAK. */
+static size_t auto_chunk(void)
+{
+	const char *v = getenv("FAKE_KTTCP_CHUNK_PEAK");
+	unsigned int n = atomic_fetch_add(&auto_xfers, 1);
+	unsigned long size = KTTCP_CHUNK_DEFAULT;
+	char *end;
+
+	while (v && *v) {
+		size = strtoul(v, &end, 0);
+		if (n-- == 0 || *end != ',')
+			break;
+		v = end + 1;
+	}
+	if (size == 0 || size > KTTCP_CHUNK_MAX)
+		size = KTTCP_CHUNK_DEFAULT;
+	return size;
 }
 
 struct loop {
@@ -338,7 +366,10 @@ static int fake_xfer(int devfd, struct kttcp_io *io, bool send)
 
 	if (err)
 		return err;
-	l.chunk = io->chunk ? io->chunk : KTTCP_CHUNK_DEFAULT;
+	if (io->chunk)
+		l.chunk = io->chunk;
+	else
+		l.chunk = send ? auto_chunk() : KTTCP_CHUNK_DEFAULT;
 	io->chunk_peak = l.chunk;
 	l.buf = malloc(l.chunk + KTTCP_PATTERN_PERIOD);
 	if (!l.buf)

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -161,33 +162,66 @@ int json_python(const char *text)
 	return rc == 0;
 }
 
+/* The whole output of @cmd; its exit code (-1: no exit) in @rc. */
+static char *run_output(const char *cmd, int *rc)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *p = popen(cmd, "r");
+
+	*rc = -1;
+	if (!p)
+		return NULL;
+	if (getdelim(&out, &len, '\0', p) < 0) {
+		free(out);
+		out = strdup("");
+	}
+	*rc = pclose(p);
+	*rc = *rc >= 0 && WIFEXITED(*rc) ? WEXITSTATUS(*rc) : -1;
+	return out;
+}
+
 char *json_query(const char *text, const char *expr)
 {
-	char cmd[1024], *path, *out = NULL;
-	size_t len = 0;
-	FILE *p;
+	char *cmd, *path, *out, *err;
+	int rc;
 
 	if (!have_python3())
 		return NULL;
 	path = tmp_json(text);
 	if (!path)
 		return NULL;
-	snprintf(cmd, sizeof(cmd),
-		 "python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); print(*[%s])\" %s",
-		 expr, path);
-	p = popen(cmd, "r");
-	if (p) {
-		if (getdelim(&out, &len, '\0', p) < 0) {
-			free(out);
-			out = NULL;
-		}
-		pclose(p);
-	}
+	/* stderr too: a KeyError must show in the check's "got". */
+	if (asprintf(&cmd, "python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); print(*[%s])\" %s 2>&1",
+		     expr, path) < 0)
+		cmd = NULL;
+	out = cmd ? run_output(cmd, &rc) : NULL;
 	unlink(path);
 	free(path);
+	free(cmd);
+	if (out && rc != 0) {
+		if (asprintf(&err, "python3 error (exit %d): %s", rc, out) < 0)
+			err = NULL;
+		free(out);
+		return err;
+	}
 	if (out && *out && out[strlen(out) - 1] == '\n')
 		out[strlen(out) - 1] = '\0';
 	return out;
+}
+
+void check_query(const char *text, const char *expr, const char *want,
+		 const char *name, const char *file, int line)
+{
+	char *q;
+
+	if (!have_python3()) {
+		skip(name, "no python3");
+		return;
+	}
+	q = json_query(text, expr);
+	check_str(q, want, name, file, line);
+	free(q);
 }
 
 void test_json(void)

@@ -26,73 +26,99 @@ static int parse(struct kttcp_opts *o, const char *line)
 	     tok = strtok_r(NULL, " ", &save))
 		argv[argc++] = tok;
 	argv[argc] = NULL;
+	/* Not zeroes: the defaults checked must come from opts_parse(). */
+	memset(o, 0x5a, sizeof(*o));
 	rc = opts_parse(o, argc, argv, cap_open(&c));
 	snprintf(errbuf, sizeof(errbuf), "%s", cap_text(&c));
 	cap_free(&c);
 	return rc;
 }
 
+/*
+ * The parsers under test, each writing over a sentinel first: "v == 0"
+ * after parsing "0" must say the parser wrote 0, not that v was 0 before.
+ */
+#define SENTINEL	0x5a5a5a5a5a5a5a5aULL
+
+static int pbytes(const char *s, uint64_t *v)
+{
+	*v = SENTINEL;
+	return parse_bytes(s, v);
+}
+
+static int psecs(const char *s, uint64_t *ns)
+{
+	*ns = SENTINEL;
+	return parse_seconds(s, ns);
+}
+
+static int puint(const char *s, unsigned long max, unsigned long *v)
+{
+	*v = (unsigned long)SENTINEL;
+	return parse_uint(s, max, v);
+}
+
 static void test_bytes(void)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	CHECK(parse_bytes("0", &v) == 0 && v == 0, "bytes: 0");
-	CHECK(parse_bytes("12345", &v) == 0 && v == 12345, "bytes: plain");
-	CHECK(parse_bytes("64k", &v) == 0 && v == 65536, "bytes: 64k");
-	CHECK(parse_bytes("64K", &v) == 0 && v == 65536, "bytes: 64K");
-	CHECK(parse_bytes("10m", &v) == 0 && v == 10485760, "bytes: 10m");
-	CHECK(parse_bytes("3G", &v) == 0 && v == 3221225472ULL, "bytes: 3G");
-	CHECK(parse_bytes("18446744073709551615", &v) == 0 &&
+	CHECK(pbytes("0", &v) == 0 && v == 0, "bytes: 0");
+	CHECK(pbytes("12345", &v) == 0 && v == 12345, "bytes: plain");
+	CHECK(pbytes("64k", &v) == 0 && v == 65536, "bytes: 64k");
+	CHECK(pbytes("64K", &v) == 0 && v == 65536, "bytes: 64K");
+	CHECK(pbytes("10m", &v) == 0 && v == 10485760, "bytes: 10m");
+	CHECK(pbytes("3G", &v) == 0 && v == 3221225472ULL, "bytes: 3G");
+	CHECK(pbytes("18446744073709551615", &v) == 0 &&
 	      v == UINT64_MAX, "bytes: UINT64_MAX");
-	CHECK(parse_bytes("18446744073709551616", &v) == -ERANGE,
+	CHECK(pbytes("18446744073709551616", &v) == -ERANGE,
 	      "bytes: 2^64 overflows");
-	CHECK(parse_bytes("17179869184g", &v) == -ERANGE,
+	CHECK(pbytes("17179869184g", &v) == -ERANGE,
 	      "bytes: suffix overflow (2^34 g)");
-	CHECK(parse_bytes("17179869183g", &v) == 0 &&
+	CHECK(pbytes("17179869183g", &v) == 0 &&
 	      v == 17179869183ULL << 30, "bytes: largest g");
-	CHECK(parse_bytes("", &v) == -EINVAL, "bytes: empty");
-	CHECK(parse_bytes("-1", &v) == -EINVAL, "bytes: negative");
-	CHECK(parse_bytes(" 1", &v) == -EINVAL, "bytes: leading blank");
-	CHECK(parse_bytes("+1", &v) == -EINVAL, "bytes: plus sign");
-	CHECK(parse_bytes("12q", &v) == -EINVAL, "bytes: bad suffix");
-	CHECK(parse_bytes("1kk", &v) == -EINVAL, "bytes: two suffixes");
-	CHECK(parse_bytes("1.5m", &v) == -EINVAL, "bytes: fraction");
-	CHECK(parse_bytes("k", &v) == -EINVAL, "bytes: suffix alone");
-	CHECK(parse_bytes("0x10", &v) == -EINVAL, "bytes: hex");
+	CHECK(pbytes("", &v) == -EINVAL, "bytes: empty");
+	CHECK(pbytes("-1", &v) == -EINVAL, "bytes: negative");
+	CHECK(pbytes(" 1", &v) == -EINVAL, "bytes: leading blank");
+	CHECK(pbytes("+1", &v) == -EINVAL, "bytes: plus sign");
+	CHECK(pbytes("12q", &v) == -EINVAL, "bytes: bad suffix");
+	CHECK(pbytes("1kk", &v) == -EINVAL, "bytes: two suffixes");
+	CHECK(pbytes("1.5m", &v) == -EINVAL, "bytes: fraction");
+	CHECK(pbytes("k", &v) == -EINVAL, "bytes: suffix alone");
+	CHECK(pbytes("0x10", &v) == -EINVAL, "bytes: hex");
 }
 
 static void test_seconds(void)
 {
-	uint64_t ns = 0;
+	uint64_t ns;
 
-	CHECK(parse_seconds("2", &ns) == 0 && ns == 2000000000ULL, "secs: 2");
-	CHECK(parse_seconds("0.5", &ns) == 0 && ns == 500000000ULL,
+	CHECK(psecs("2", &ns) == 0 && ns == 2000000000ULL, "secs: 2");
+	CHECK(psecs("0.5", &ns) == 0 && ns == 500000000ULL,
 	      "secs: 0.5");
-	CHECK(parse_seconds(".25", &ns) == 0 && ns == 250000000ULL,
+	CHECK(psecs(".25", &ns) == 0 && ns == 250000000ULL,
 	      "secs: .25");
-	CHECK(parse_seconds("1.000000001", &ns) == 0 && ns == 1000000001ULL,
+	CHECK(psecs("1.000000001", &ns) == 0 && ns == 1000000001ULL,
 	      "secs: nanosecond");
-	CHECK(parse_seconds("1.0000000019", &ns) == 0 && ns == 1000000001ULL,
+	CHECK(psecs("1.0000000019", &ns) == 0 && ns == 1000000001ULL,
 	      "secs: past ns ignored");
-	CHECK(parse_seconds("3.", &ns) == 0 && ns == 3000000000ULL, "secs: 3.");
-	CHECK(parse_seconds("", &ns) == -EINVAL, "secs: empty");
-	CHECK(parse_seconds(".", &ns) == -EINVAL, "secs: dot alone");
-	CHECK(parse_seconds("-1", &ns) == -EINVAL, "secs: negative");
-	CHECK(parse_seconds("1s", &ns) == -EINVAL, "secs: garbage");
-	CHECK(parse_seconds("1.2.3", &ns) == -EINVAL, "secs: two dots");
-	CHECK(parse_seconds("18446744074", &ns) == -ERANGE, "secs: overflow");
-	CHECK(parse_seconds("99999999999999999999999", &ns) == -ERANGE,
+	CHECK(psecs("3.", &ns) == 0 && ns == 3000000000ULL, "secs: 3.");
+	CHECK(psecs("", &ns) == -EINVAL, "secs: empty");
+	CHECK(psecs(".", &ns) == -EINVAL, "secs: dot alone");
+	CHECK(psecs("-1", &ns) == -EINVAL, "secs: negative");
+	CHECK(psecs("1s", &ns) == -EINVAL, "secs: garbage");
+	CHECK(psecs("1.2.3", &ns) == -EINVAL, "secs: two dots");
+	CHECK(psecs("18446744074", &ns) == -ERANGE, "secs: overflow");
+	CHECK(psecs("99999999999999999999999", &ns) == -ERANGE,
 	      "secs: huge");
 }
 
 static void test_uint(void)
 {
-	unsigned long v = 0;
+	unsigned long v;
 
-	CHECK(parse_uint("128", 128, &v) == 0 && v == 128, "uint: at max");
-	CHECK(parse_uint("129", 128, &v) == -ERANGE, "uint: above max");
-	CHECK(parse_uint("4x", 128, &v) == -EINVAL, "uint: garbage");
-	CHECK(parse_uint("-4", 128, &v) == -EINVAL, "uint: negative");
+	CHECK(puint("128", 128, &v) == 0 && v == 128, "uint: at max");
+	CHECK(puint("129", 128, &v) == -ERANGE, "uint: above max");
+	CHECK(puint("4x", 128, &v) == -EINVAL, "uint: garbage");
+	CHECK(puint("-4", 128, &v) == -EINVAL, "uint: negative");
 }
 
 static void test_modes(void)

@@ -333,6 +333,17 @@ static void test_tally(void)
 	cap_free(&c);
 }
 
+/* python3 -m json.tool as a second opinion; skipped without python3. */
+static void check_python(const char *json, const char *name)
+{
+	int py = json_python(json);
+
+	if (py < 0)
+		SKIP(name, "no python3");
+	else
+		CHECK(py == 1, name);
+}
+
 static void test_json_out(void)
 {
 	struct kttcp_result r;
@@ -341,16 +352,12 @@ static void test_json_out(void)
 	uint64_t ivb[2][3];
 	struct capture c;
 	const char *j;
-	char *q;
-	int py;
 
 	zc_result(&r, &s);
 	report_json(cap_open(&c), &r);
 	j = cap_text(&c);
 	CHECK(json_valid(j), "json zerocopy: valid (built-in validator)");
-	py = json_python(j);
-	CHECK(py != 0, py < 0 ? "json zerocopy: python3 json.tool # SKIP no python3" :
-			       "json zerocopy: python3 -m json.tool accepts it");
+	check_python(j, "json zerocopy: python3 -m json.tool accepts it");
 	CHECK_HAS(j, "\"role\": \"sender\"", "json zerocopy: role");
 	CHECK_HAS(j, "\"mode\": \"zerocopy\"", "json zerocopy: mode");
 	CHECK_HAS(j, "\"bytes\": 10485760,", "json zerocopy: bytes");
@@ -370,34 +377,59 @@ static void test_json_out(void)
 	CHECK_HAS(j, "\"error\": null,", "json zerocopy: error null");
 	CHECK_HAS(j, "\"mismatch_at\": null", "json zerocopy: no mismatch");
 	CHECK(!strstr(j, "\"intervals\""), "json zerocopy: no intervals without -i");
-	q = json_query(j, "d['kernel'], d['abi_version'], d['chunk'], d['sockbuf'], d['sockbuf_requested'], d['verify']['enabled'], d['streams'][0]['calls'], d['streams'][0]['zerocopy']['completions']");
-	if (q)
-		CHECK_STR(q, "6.12.1-amd64 1 65536 16384 None False 160 170",
-			  "json zerocopy: python sees the fields");
-	free(q);
+	CHECK_QUERY(j, "d['kernel'], d['abi_version'], d['chunk'], d['sockbuf'], d['sockbuf_requested'], d['verify']['enabled'], d['streams'][0]['calls'], d['streams'][0]['zerocopy']['completions']",
+		    "6.12.1-amd64 1 65536 16384 None False 160 170",
+		    "json zerocopy: python sees the fields");
 	cap_free(&c);
 
 	three_result(&r, s3, iv, ivb);
 	report_json(cap_open(&c), &r);
 	j = cap_text(&c);
 	CHECK(json_valid(j), "json 3 streams: valid (built-in validator)");
-	py = json_python(j);
-	CHECK(py != 0, py < 0 ? "json 3 streams: python3 json.tool # SKIP no python3" :
-			       "json 3 streams: python3 -m json.tool accepts it");
+	check_python(j, "json 3 streams: python3 -m json.tool accepts it");
 	CHECK(!strstr(j, "\"zerocopy\""), "json 3 streams: no zerocopy for copy");
 	CHECK_HAS(j, "\"role\": \"receiver\"", "json 3 streams: role");
 	CHECK_HAS(j, "\"status\": \"error\"", "json 3 streams: status error");
 	CHECK_HAS(j, "\"host_busy_percent\": null", "json 3 streams: busy unknown");
-	q = json_query(j, "d['bytes'], d['seconds'], d['bits_per_second'], len(d['streams']), [s['bytes'] for s in d['streams']], d['streams'][1]['error'], d['streams'][1]['errno'], d['streams'][0]['eof'], d['error'], d['module']");
-	if (q)
-		CHECK_STR(q, "6291456 2.0 25165824 3 [1048576, 2097152, 3145728] Connection reset by peer 104 True stream 2: Connection reset by peer kttcp\t1.0",
-			  "json 3 streams: python sees the numbers");
-	free(q);
-	q = json_query(j, "len(d['intervals']), d['intervals'][0]['bytes'], d['intervals'][1]['end'], [s['bytes'] for s in d['intervals'][1]['streams']], d['intervals'][0]['bits_per_second']");
-	if (q)
-		CHECK_STR(q, "2 4194304 2.0 [0, 1048576, 1048576] 33554432",
-			  "json 3 streams: intervals");
-	free(q);
+	CHECK_QUERY(j, "d['bytes'], d['seconds'], d['bits_per_second'], len(d['streams']), [s['bytes'] for s in d['streams']], d['streams'][1]['error'], d['streams'][1]['errno'], d['streams'][0]['eof'], d['error'], d['module']",
+		    "6291456 2.0 25165824 3 [1048576, 2097152, 3145728] Connection reset by peer 104 True stream 2: Connection reset by peer kttcp\t1.0",
+		    "json 3 streams: python sees the numbers");
+	CHECK_QUERY(j, "len(d['intervals']), d['intervals'][0]['bytes'], d['intervals'][1]['end'], [s['bytes'] for s in d['intervals'][1]['streams']], d['intervals'][0]['bits_per_second']",
+		    "2 4194304 2.0 [0, 1048576, 1048576] 33554432",
+		    "json 3 streams: intervals");
+	cap_free(&c);
+}
+
+/*
+ * -l given or not: the JSON "chunk" is -l's, or the largest chunk_peak
+ * any stream's module call reported, flagged by "chunk_auto".
+ */
+static void test_chunk_peak(void)
+{
+	struct kttcp_result r;
+	struct stream_result s3[3];
+	struct interval_rec iv[2];
+	uint64_t ivb[2][3];
+	struct capture c;
+
+	three_result(&r, s3, iv, ivb);
+	s3[0].chunk_peak = 65536;
+	s3[1].chunk_peak = 262144;
+	s3[2].chunk_peak = 131072;
+	r.chunk_auto = true;
+	result_tally(&r);
+	CHECK(r.chunk == 262144, "tally: auto chunk is the largest stream's peak");
+	report_json(cap_open(&c), &r);
+	CHECK_QUERY(cap_text(&c), "d['chunk'], d['chunk_auto']", "262144 True",
+		    "json: auto chunk, its peak");
+	cap_free(&c);
+
+	r.chunk_auto = false;
+	r.chunk = 32768;
+	result_tally(&r);
+	report_json(cap_open(&c), &r);
+	CHECK_QUERY(cap_text(&c), "d['chunk'], d['chunk_auto']", "32768 False",
+		    "json: a fixed chunk is reported as given, peaks aside");
 	cap_free(&c);
 }
 
@@ -435,4 +467,5 @@ void test_report(void)
 	test_summary();
 	test_tally();
 	test_json_out();
+	test_chunk_peak();
 }
