@@ -30,7 +30,8 @@
 #     modules_uninstall removes it;
 #   - modinfo of the built module shows description, version, license
 #     and author.
-# Ends with "N passed, N failed"; exits 1 if anything failed.  Works on a
+# Starts with the plan "1..N", ends with "N passed, N failed, N skipped";
+# exits 1 if anything failed or fewer checks ran than planned.  Works on a
 # copy of the sources in a temporary directory: the tree itself is not
 # written to (except build/, through scripts/build-module).
 set -uo pipefail
@@ -45,23 +46,13 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-n=0 passed=0 failed=0
 tmp=$(mktemp -d /tmp/kttcp-install.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/lib/tap.sh
+. "$repo/tests/lib/tap.sh"
+# Every check below, counted by hand: bump it with each new check.
+tap_plan 45
 
-ok() {
-	n=$((n + 1)) passed=$((passed + 1))
-	echo "ok $n - $*"
-}
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	local l
-	for l in "$@"; do
-		printf '%s\n' "$l" | head -n 20 | sed 's/^/#   /'
-	done
-}
 # check TEXT DETAIL: ok if the last command succeeded.
 check() {
 	local rc=$? text=$1
@@ -78,7 +69,7 @@ tar -C "$repo" --exclude=./build --exclude=./.git --exclude=./results \
 if ! make -s -C "$src" tool >"$tmp/tool.log" 2>&1 ||
 	! make -s -C "$src/userland" test/fakekttcp.so >>"$tmp/tool.log" 2>&1; then
 	not_ok "the tool builds from a copy of the sources" "$(tail -20 "$tmp/tool.log")"
-	echo "$passed passed, $failed failed"
+	tap_done
 	exit 1
 fi
 kttcp=$src/userland/kttcp
@@ -501,5 +492,4 @@ test_completion
 test_dkms
 test_modules
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done

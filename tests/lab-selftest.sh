@@ -18,37 +18,24 @@
 #   - a module that cannot load (built for the other kernel) fails the
 #     run with 123 before the command runs;
 #   - a command that never ends is killed by -T with status 124;
-#   - kttcp.ko loads on both kernels and /dev/kttcp is crw------- (skipped
-#     while module/ has no Kbuild).
-# Ends with "N passed, N failed"; exits 1 if anything failed.  Kernel
+#   - kttcp.ko loads on both kernels and /dev/kttcp is crw-------.
+# Starts with the plan "1..N", ends with "N passed, N failed, N skipped";
+# exits 1 if anything failed or fewer checks ran than planned.  Kernel
 # releases come from scripts/deps (which installs what is missing).
 # Takes about 2 minutes.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 lab=$repo/scripts/lab
-n=0 passed=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/lib/tap.sh
+. "$repo/tests/lib/tap.sh"
 
-ok() {
-	n=$((n + 1)) passed=$((passed + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $*"
-	# What the lab said, for diagnosis.
-	echo "#   status $rc; stdout:"
-	tail -n 15 "$tmp/out" | sed 's/^/#     /'
-	echo "#   stderr:"
-	tail -n 25 "$tmp/err" | sed 's/^/#     /'
-}
-
-skip() {
-	n=$((n + 1)) passed=$((passed + 1))
-	echo "ok $n - $1 # SKIP $2"
+# not_ok TEXT, with what the lab said (status, stdout, stderr).
+lab_not_ok() {
+	not_ok "$1" "status $rc; stdout:" "$(tail -n 15 "$tmp/out")" \
+		"stderr:" "$(tail -n 25 "$tmp/err")"
 }
 
 # run_lab ARGS...: run scripts/lab, leaving status in rc, output in
@@ -64,7 +51,7 @@ run_lab() {
 check() {
 	local desc=$1
 	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+	if "$@"; then ok "$desc"; else lab_not_ok "$desc"; fi
 }
 
 out_is() { [ "$(cat "$tmp/out")" = "$1" ]; }
@@ -103,7 +90,7 @@ test_vms() {
 test_splat() {
 	local rel=$1
 	if ! "$repo/scripts/build-module" -q "$rel" "$repo/tests/splat" >"$tmp/ko" 2>"$tmp/err"; then
-		rc=- && not_ok "splat: build tests/splat for $rel"
+		rc=- && lab_not_ok "splat: build tests/splat for $rel"
 		return
 	fi
 	run_lab -q --no-module -k "$rel" -- \
@@ -136,11 +123,6 @@ test_timeout() {
 
 test_module() {
 	local spec=$1
-	if [ ! -e "$repo/module/Kbuild" ] && [ ! -e "$repo/module/Makefile" ]; then
-		skip "module, -k $spec: kttcp.ko loads, /dev/kttcp is crw-------" \
-			"module/ has no Kbuild yet"
-		return
-	fi
 	run_lab -q -k "$spec" -- 'stat -c %A /dev/kttcp; [ -n "$LAB_MODULE" ] && lsmod | grep -q "^kttcp "'
 	check "module, -k $spec: kttcp.ko loads, /dev/kttcp is crw-------" \
 		eval '[ $rc = 0 ] && out_is crw-------'
@@ -148,10 +130,12 @@ test_module() {
 
 main() {
 	local rels
+	tap_plan 10
 	mapfile -t rels < <("$repo/scripts/deps")
 	if [ ${#rels[@]} -ne 2 ]; then
-		echo "lab-selftest: scripts/deps did not give two kernel releases" >&2
-		exit 1
+		not_ok "scripts/deps gives two kernel releases" "got: ${rels[*]}"
+		tap_done
+		return 1
 	fi
 	test_loop 6.1 "${rels[0]}"
 	test_loop "${rels[1]}" "${rels[1]}"
@@ -163,8 +147,7 @@ main() {
 	test_timeout
 	test_module 6.1
 	test_module 6.12
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	tap_done
 }
 
 main "$@"
