@@ -6,6 +6,7 @@
  * (198.18.0.1 is on lo in every lab topology; 127.0.0.1 works too).
  *
  *   ioctl_test [-a addr]
+ *   ioctl_test -n            print the number of checks it plans, and exit
  *
  * Checks, each printed as "ok N - ..." or "not ok N - ...":
  *  - KTTCP_IOC_INFO reports the ABI version, all modes and uname's release;
@@ -17,7 +18,8 @@
  *    asked for, in-kernel at both ends, with verify on for copy receives;
  *  - verify catches a corrupted byte at the right offset;
  *  - KTTCP_IOC_PROGRESS counts a file's bytes.
- * Ends with "N passed, N failed"; exit status 1 if anything failed.
+ * Starts with the TAP plan "1..N", ends with "N passed, N failed, 0 skipped";
+ * exit status 1 if anything failed or fewer checks ran than planned.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,9 @@
 #include <unistd.h>
 
 #include "../include/kttcp.h"
+
+/* Every check main() runs, counted by hand: bump it with each new check. */
+#define PLANNED 67
 
 static const char *addr = "198.18.0.1";
 static int passed, failed;
@@ -320,6 +326,25 @@ static void test_bad_args(int kfd)
 }
 
 /*
+ * What a send's chunk_peak may be: a fixed chunk is the peak (the byte
+ * counts here are larger than any chunk); the auto chunk starts at
+ * KTTCP_CHUNK_AUTO_MIN and stays within [AUTO_MIN, AUTO_MAX], and the
+ * peak is the largest call, a full chunk or the short last one.  Either
+ * way no call moved more than the peak: @calls calls of at most the peak
+ * carried every byte.
+ */
+static bool peak_ok(const struct kttcp_io *io, size_t chunk)
+{
+	uint64_t p = io->chunk_peak;
+
+	if (!p || io->calls * p < io->bytes)
+		return false;
+	if (chunk)
+		return p == chunk;
+	return p >= KTTCP_CHUNK_AUTO_MIN && p <= KTTCP_CHUNK_AUTO_MAX;
+}
+
+/*
  * Send @total bytes in @smode from one end and receive in @rmode at the
  * other, both in-kernel (the receiver in a child with its own fd).
  */
@@ -356,12 +381,11 @@ static void test_pair(unsigned int smode, unsigned int rmode,
 		perror("SEND");
 	close(c);	/* EOF for the receiver */
 	waitpid(pid, &st, 0);
-	check(io.chunk_peak == (chunk ? chunk : io.chunk_peak) &&
-	      io.chunk_peak >= (chunk ? chunk : KTTCP_CHUNK_AUTO_MIN) &&
-	      io.chunk_peak <= (chunk ? chunk : KTTCP_CHUNK_AUTO_MAX) &&
+	check(peak_ok(&io, chunk) &&
 	      rio->chunk_peak == (chunk ? chunk : KTTCP_CHUNK_DEFAULT),
-	      "%s -> %s, chunk %zu: send peak %llu, receive %llu",
+	      "%s -> %s, chunk %zu: send peak %llu in %llu calls, receive %llu",
 	      sn[smode], rn[rmode], chunk, (unsigned long long)io.chunk_peak,
+	      (unsigned long long)io.calls,
 	      (unsigned long long)rio->chunk_peak);
 	check(io.bytes == total && rio->bytes == total &&
 	      WIFEXITED(st) && !WEXITSTATUS(st) &&
@@ -461,16 +485,17 @@ static void test_readsock_ulp(void)
 /*
  * The auto chunk (chunk 0) follows the time a call takes: from its first
  * 64 KiB it grows past 1 MiB into an in-kernel receiver on loopback, whose
- * 1 MiB calls take well under a millisecond, and stays small for a reader that takes 16 KiB
- * every 10 ms, so that a timed send there ends near its time.  A fixed
- * 1 MiB chunk on that path shows what the sizing prevents.
+ * 1 MiB calls take well under a millisecond, and stays small for a reader
+ * that takes 16 KiB every 10 ms, so that a timed send there ends near its
+ * time.  A fixed chunk is the caller's choice: kept as asked, and the
+ * send still runs its whole time.  How far a fixed 1 MiB call overruns
+ * depends on the machine, so it is printed, not asserted.
  */
 static void test_auto_chunk(void)
 {
 	const uint64_t dur = 300 * 1000000ULL;
 	struct kttcp_io io;
 	int c, s, rc, kfd = kttcp_open();
-	uint64_t fixed_over;
 
 	tcp_pair(&c, &s);
 	if (fork() == 0) {
@@ -496,7 +521,7 @@ static void test_auto_chunk(void)
 	io.duration_ns = dur;
 	rc = ioctl(kfd, KTTCP_IOC_SEND, &io);
 	check(rc == 0 &&
-	      (io.status & KTTCP_ST_DURATION) &&
+	      (io.status & KTTCP_ST_DURATION) && io.elapsed_ns >= dur &&
 	      io.calls > 4 && io.elapsed_ns < dur + 250 * 1000000ULL,
 	      "auto chunk stays small on a slow path: %llu bytes in %llu calls, "
 	      "%.3f s for a 0.3 s send", (unsigned long long)io.bytes,
@@ -508,11 +533,13 @@ static void test_auto_chunk(void)
 	io_init(&io, c, KTTCP_SEND_COPY, 0);
 	io.duration_ns = dur;
 	io.chunk = KTTCP_CHUNK_DEFAULT;
-	ioctl(kfd, KTTCP_IOC_SEND, &io);
-	fixed_over = io.elapsed_ns - dur;
-	check(io.calls <= 2 && io.elapsed_ns > dur + 250 * 1000000ULL,
-	      "a fixed 1 MiB chunk on that path: %llu calls, overran by "
-	      "%.3f s", (unsigned long long)io.calls, fixed_over / 1e9);
+	rc = ioctl(kfd, KTTCP_IOC_SEND, &io);
+	check(rc == 0 && (io.status & KTTCP_ST_DURATION) &&
+	      io.chunk_peak == KTTCP_CHUNK_DEFAULT && io.elapsed_ns >= dur,
+	      "a fixed 1 MiB chunk on that path is kept (peak %llu) and the "
+	      "send runs its time: %llu calls, %+.3f s past it",
+	      (unsigned long long)io.chunk_peak, (unsigned long long)io.calls,
+	      ((double)io.elapsed_ns - (double)dur) / 1e9);
 	close(c);
 	wait(NULL);
 	close(kfd);
@@ -605,13 +632,20 @@ int main(int argc, char **argv)
 	unsigned int sm, rm;
 	int opt, kfd;
 
-	while ((opt = getopt(argc, argv, "a:")) != -1) {
-		if (opt != 'a') {
-			fprintf(stderr, "usage: ioctl_test [-a addr]\n");
+	while ((opt = getopt(argc, argv, "a:n")) != -1) {
+		switch (opt) {
+		case 'a':
+			addr = optarg;
+			break;
+		case 'n':
+			printf("%d\n", PLANNED);
+			return 0;
+		default:
+			fprintf(stderr, "usage: ioctl_test [-a addr] | -n\n");
 			return 2;
 		}
-		addr = optarg;
 	}
+	printf("1..%d\n", PLANNED);
 	kfd = kttcp_open();
 	test_info(kfd);
 	test_bad_fds(kfd);
@@ -628,6 +662,8 @@ int main(int argc, char **argv)
 	test_progress();
 	test_no_page_leak();
 
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	if (passed + failed != PLANNED)
+		printf("# planned %d checks, ran %d\n", PLANNED, passed + failed);
+	printf("%d passed, %d failed, 0 skipped\n", passed, failed);
+	return failed || passed + failed != PLANNED ? 1 : 0;
 }
