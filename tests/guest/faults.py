@@ -33,6 +33,7 @@ PEER = soak.PEER
 QUICK = "--quick" in sys.argv
 
 
+@kt.checks(2 * len(soak.SMODES))
 def test_signal_sender(t):
     for mode in soak.SMODES:
         for sig, want in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
@@ -48,6 +49,7 @@ def test_signal_sender(t):
                     f"{secs:.2f} s (exit {want})", f"rc={rc} {err[-200:]}")
 
 
+@kt.checks(len(soak.RMODES))
 def test_signal_receiver(t):
     for mode in soak.RMODES:
         port = kt.next_port()
@@ -76,6 +78,7 @@ class FixedMode:
         return self.mode
 
 
+@kt.checks(len(soak.SMODES) + len(soak.RMODES))
 def test_reset(t):
     for mode in soak.SMODES:
         ok, what = soak.round_reset(FixedMode(mode))
@@ -96,6 +99,7 @@ def test_reset(t):
                 "with the bytes done", f"rc={rc} json={j} {err[-200:]}")
 
 
+@kt.checks(2)
 def test_timeouts(t):
     port = kt.next_port()
     peer = kt.spawn("b", [sys.executable, PEER, "stall", str(port)])
@@ -126,6 +130,7 @@ def test_timeouts(t):
             f"rc={rc} status={j.get('status')} {err[-200:]}")
 
 
+@kt.checks(1)
 def test_concurrent(t):
     """Nine transfers at once, one per mode pair, each its own count."""
     runs = []
@@ -156,6 +161,7 @@ def rmmod():
     return kt.sh("rmmod kttcp")
 
 
+@kt.checks(5)
 def test_unload(t):
     s, peer = soak.stalled_sender("zerocopy")
     rc, out = rmmod()
@@ -180,6 +186,7 @@ def test_unload(t):
             "a transfer works after reload", x.why())
 
 
+@kt.checks(2)
 def test_kill_zerocopy(t):
     """SIGKILL with pages lent to a stalled peer; then rmmod must work."""
     s, peer = soak.stalled_sender("zerocopy")
@@ -200,6 +207,7 @@ def test_kill_zerocopy(t):
     kt.sh(f"insmod {os.environ.get('LAB_MODULE', '')}")
 
 
+@kt.checks(2)
 def test_permissions(t):
     st = os.stat("/dev/kttcp")
     t.check(stat.S_ISCHR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
@@ -212,6 +220,7 @@ def test_permissions(t):
             out.strip())
 
 
+@kt.checks(2)
 def test_soak(t):
     secs = 20 if QUICK else 45
     rep = soak.soak(secs)
@@ -221,16 +230,20 @@ def test_soak(t):
             "each ending as it should", "; ".join(rep["failures"])[:400])
     d = rep["delta"]
     t.check(not soak.leaks(rep),
-            f"soak leak counters: slab {d['sunreclaim_kib']:+} KiB, free "
-            f"{d['memfree_kib']:+} KiB, TCP pages "
+            f"soak leak counters over {rep['sends']} sends: slab "
+            f"{d['sunreclaim_kib']:+} KiB, free {d['memfree_kib']:+} KiB, "
+            f"unaccounted {d['unaccounted_kib']:+} KiB, TCP pages "
             f"{rep['after']['tcp_mem_pages']}", "; ".join(soak.leaks(rep)))
 
 
+TESTS = [test_permissions, test_signal_sender, test_signal_receiver,
+         test_reset, test_timeouts, test_concurrent, test_unload,
+         test_kill_zerocopy, test_soak]
+
+
 def main():
-    t = kt.Results("faults")
-    for fn in (test_permissions, test_signal_sender, test_signal_receiver,
-               test_reset, test_timeouts, test_concurrent, test_unload,
-               test_kill_zerocopy, test_soak):
+    t = kt.Results("faults", TESTS)
+    for fn in TESTS:
         t.run(fn)
     t.finish()
 

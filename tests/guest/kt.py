@@ -9,12 +9,15 @@ hosts A and B are (tests/lib/lab.sh documents the LAB_* variables):
     vms    A and B are two guests joined by virtio-net: each runs the
            same group with LAB_ROLE a or b.
 
-Tests here run the receiver on B and the sender on A.  Every check is
-printed as a TAP line, "ok N - text" or "not ok N - text", and the group
-ends with "N passed, N failed".  Nothing here measures speed: checks are
-on bytes, errors and counters, never on timings that could flake.
+Tests here run the receiver on B and the sender on A.  Each group is a
+TAP stream (see Results): the plan "1..N" first, summed from the counts
+its test functions declare with @checks(n), then one line per check, and
+"P passed, F failed, S skipped" at the end.  Nothing here measures speed:
+checks are on bytes, errors and counters, never on timings that could
+flake.
 """
 
+import ctypes
 import json
 import os
 import signal
@@ -38,37 +41,123 @@ GIB = 1 << 30
 MIB = 1 << 20
 
 
-class Results:
-    """TAP-style counters for one group."""
+def checks(n):
+    """Declare how many checks the decorated test function makes.
 
-    def __init__(self, group):
+    The count is the function's share of the group's TAP plan, so it must
+    be known before anything runs: a constant, or an expression of what
+    is fixed at import time (the topology, the role, --quick)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"checks({n!r}): want a count >= 0")
+
+    def deco(fn):
+        fn.checks = n
+        return fn
+    return deco
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+class Results:
+    """The TAP output of one group.
+
+    Results(group, tests) prints the plan "1..N", N the sum of the counts
+    the test functions declared with @checks; each check is then one line
+    "ok K - text", "not ok K - text" or "ok K - text # SKIP reason" (a
+    failure's detail follows as "#   " lines), and finish() ends with
+    "P passed, F failed, S skipped" (P without the skips).
+
+    run(fn) holds fn to its declared count: an exception is one failed
+    check; a function that stops short has its missing checks printed as
+    failures, so the lines still add up to the plan; one that makes more
+    checks than it declared gets one more failure naming it, and finish()
+    says the count is off the plan.  finish() exits 1 if anything failed
+    or the number of checks is not the plan.
+    """
+
+    def __init__(self, group, tests):
         self.group = group
-        self.passed = 0
-        self.failed = 0
+        self.tests = list(tests)
+        undeclared = [fn.__name__ for fn in self.tests
+                      if not hasattr(fn, "checks")]
+        if undeclared:
+            raise TypeError("no @kt.checks(n) on " + ", ".join(undeclared))
+        self.planned = sum(fn.checks for fn in self.tests)
+        self.passed = self.failed = self.skipped = 0
+        print(f"1..{self.planned}", flush=True)
+
+    @property
+    def count(self):
+        return self.passed + self.failed + self.skipped
+
+    def _print(self, tag, text, tail=""):
+        n = self.count + 1
+        print(f"{tag} {n} - [{KERNEL} {TOPO}] {self.group}: "
+              f"{_one_line(text)}{tail}", flush=True)
 
     def check(self, ok, text, detail=""):
-        n = self.passed + self.failed + 1
-        tag = "ok" if ok else "not ok"
-        line = f"{tag} {n} - [{KERNEL} {TOPO}] {self.group}: {text}"
-        if not ok and detail:
-            line += f" -- {detail}"
-        print(line, flush=True)
+        ok = bool(ok)
+        self._print("ok" if ok else "not ok", text)
         if ok:
             self.passed += 1
         else:
             self.failed += 1
+            # Detail as comment lines: never a line of its own that the
+            # driver could count as a check, a plan or a summary.
+            for line in str(detail).splitlines()[-40:]:
+                if line.strip():
+                    print(f"#   {line}", flush=True)
         return ok
 
+    def skip(self, text, reason):
+        """A check that was not made, counted apart from the passes."""
+        self._print("ok", text, f" # SKIP {_one_line(reason)}")
+        self.skipped += 1
+
+    def skip_fn(self, fn, reason):
+        """All of fn's declared checks, skipped, without running it."""
+        for i in range(fn.checks):
+            self.skip(f"{fn.__name__}: check {i + 1} of {fn.checks}", reason)
+
     def run(self, fn, *args):
-        """Run one test function; an exception is a failure, not a crash."""
+        """Run one test function, holding it to its declared count."""
+        declared = getattr(fn, "checks", 0)
+        before = self.count
+        raised = False
         try:
             fn(self, *args)
         except Exception as e:  # noqa: BLE001 - report, keep going
-            self.check(False, fn.__name__, f"exception: {e!r}")
+            raised = True
+            self.check(False, f"{fn.__name__}: exception", repr(e))
+        made = self.count - before
+        what = f"{fn.__name__} made {made} checks" + \
+            (" (one of them its exception)" if raised else "") + \
+            f", declared {declared}"
+        if made < declared:
+            for i in range(made, declared):
+                self.check(False, f"{what}: check {i + 1} of {declared} "
+                           "never ran")
+        elif made > declared:
+            self.check(False, what)
+
+    def bail(self, text, detail=""):
+        """A failure that makes the rest pointless: the checks left in the
+        plan are printed as failures, then finish()."""
+        self.check(False, text, detail)
+        while self.count < self.planned:
+            self.check(False, f"not run: {_one_line(text)}")
+        self.finish()
 
     def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed", flush=True)
-        sys.exit(1 if self.failed else 0)
+        off = self.count != self.planned
+        if off:
+            print(f"# planned {self.planned} checks, ran {self.count}",
+                  flush=True)
+        print(f"{self.passed} passed, {self.failed} failed, "
+              f"{self.skipped} skipped", flush=True)
+        sys.exit(1 if self.failed or off else 0)
 
 
 def on(host, argv):
@@ -154,6 +243,122 @@ class Transfer:
     def why(self):
         return (f"sender rc={self.s_rc} err={self.s_err.strip()[-300:]!r}; "
                 f"receiver rc={self.r_rc} err={self.r_err.strip()[-300:]!r}")
+
+
+def load_tcp_diag():
+    """ss gets TCP_INFO through the inet_diag modules; without them it
+    falls back to /proc/net/tcp, which has no mss or congestion control."""
+    if not os.path.exists("/sys/module/tcp_diag"):
+        subprocess.run(["modprobe", "tcp_diag"], capture_output=True)
+
+
+def ss_tcp(host, filt):
+    """Established TCP sockets of host matching ss filter filt (a list,
+    e.g. ["dport", "=", ":5001"]), as ss -tinoem sees them: one dict per
+    socket with local and peer ("addr:port"), ino, skmem (dict: rb, tb,
+    ...) and the tokens of its -i line (info, e.g. "reno", "mss:1188")."""
+    load_tcp_diag()
+    r = subprocess.run(on(host, ["ss", "-Htinoem", "state", "established"] +
+                          list(filt)), capture_output=True, text=True)
+    socks, cur = [], None
+    for line in r.stdout.splitlines():
+        if not line.strip():
+            continue
+        if not line[0].isspace():
+            w = line.split()
+            if w and not w[0].isdigit():    # a State column after all
+                w = w[1:]
+            cur = {"local": w[2], "peer": w[3], "ino": None, "skmem": {},
+                   "info": []}
+            socks.append(cur)
+            toks = w[4:]
+        elif cur is not None:
+            toks = line.split()
+        else:
+            continue
+        for tok in toks:
+            if tok.startswith("ino:"):
+                cur["ino"] = int(tok[4:])
+            elif tok.startswith("skmem:("):
+                for kv in tok[7:].rstrip(")").split(","):
+                    k = kv.rstrip("0123456789")
+                    if k and kv[len(k):]:
+                        cur["skmem"][k] = int(kv[len(k):])
+            elif cur is not None and line[0].isspace():
+                cur["info"].append(tok)
+    return socks
+
+
+def info_field(sock, key):
+    """The value of "key:value" among an ss_tcp() socket's -i tokens."""
+    for tok in sock["info"]:
+        k, sep, v = tok.partition(":")
+        if sep and k == key:
+            return v
+    return None
+
+
+def wait_ss_tcp(host, filt, timeout=20.0):
+    """ss_tcp(host, filt) once it finds a socket, or [] after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        socks = ss_tcp(host, filt)
+        if socks or time.monotonic() >= deadline:
+            return socks
+        time.sleep(0.05)
+
+
+class live_socket:
+    """with live_socket(ino) as s: s is a duplicate of the socket with
+    inode ino, taken from whichever process holds it (pidfd_getfd(2), as
+    root), so getsockopt() reads that very socket; None if no process
+    has it.  The duplicate is closed on leaving the block: held on to, it
+    would keep the connection open after its owner closed it."""
+
+    SYS_PIDFD_GETFD = 438
+
+    def __init__(self, ino):
+        self.ino = ino
+        self.sock = None
+
+    def _find(self):
+        want = f"socket:[{self.ino}]"
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    if os.readlink(f"/proc/{pid}/fd/{fd}") == want:
+                        return int(pid), int(fd)
+                except OSError:
+                    pass
+        return None, None
+
+    def __enter__(self):
+        pid, fd = self._find()
+        if pid is None:
+            return None
+        libc = ctypes.CDLL(None, use_errno=True)
+        pidfd = os.pidfd_open(pid)
+        try:
+            nfd = libc.syscall(self.SYS_PIDFD_GETFD, pidfd, fd, 0)
+            if nfd < 0:
+                err = ctypes.get_errno()
+                raise OSError(err, f"pidfd_getfd(pid {pid}, fd {fd}): "
+                              f"{os.strerror(err)}")
+        finally:
+            os.close(pidfd)
+        self.sock = socket.socket(fileno=nfd)
+        return self.sock
+
+    def __exit__(self, *exc):
+        if self.sock is not None:
+            self.sock.close()
+        return False
 
 
 def sh(cmd, timeout=60):

@@ -18,11 +18,14 @@ import core  # noqa: E402
 import kt  # noqa: E402
 
 
+TESTS = [core.test_mode_matrix, core.test_mode_paths, core.test_timed,
+         core.test_ipv6, core.test_parallel, core.test_plain_peers,
+         core.test_tool_errors, core.test_socket_options]
+
+
 def main():
-    t = kt.Results("netns")
-    for fn in (core.test_mode_matrix, core.test_timed, core.test_ipv6,
-               core.test_parallel, core.test_plain_peers,
-               core.test_tool_errors, core.test_socket_options):
+    t = kt.Results("netns", TESTS)
+    for fn in TESTS:
         t.run(fn)
     t.finish()
 
