@@ -6,6 +6,8 @@
 #   make check          all tests: unit tests here, module tests in VMs
 #   make demo           build, boot the lab, compare the send modes
 #   make bench          the full benchmark (scripts/bench)
+#   make mutants        deliberate breakages make check must catch
+#                       (scripts/mutants; about an hour, not in check)
 #   make install        tool, man pages, completion under PREFIX/DESTDIR
 #   make uninstall      remove what make install installed
 #   make modules_install  the module, through Kbuild, to
@@ -40,7 +42,7 @@ DKMS_FILES := $(wildcard module/Kbuild module/*.c module/*.h) include/kttcp.h
 
 TESTS_CFLAGS := -O2 -g -Wall -Wextra
 
-.PHONY: deps all tool module tests check demo bench install modules_install \
+.PHONY: deps all tool module tests check demo bench mutants install modules_install \
 	uninstall modules_uninstall install-udev uninstall-udev dkms-src \
 	dkms-install dkms-uninstall clean kdir-check
 
@@ -78,6 +80,9 @@ demo: deps tool
 
 bench: deps tool
 	scripts/bench
+
+mutants: deps tool tests
+	scripts/mutants
 
 # Files install puts in place, relative to DESTDIR; uninstall removes
 # exactly these.  tests/install.sh checks both.
