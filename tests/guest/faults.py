@@ -57,7 +57,7 @@ def test_signal_receiver(t):
         kt.listening("b", port)
         peer = kt.spawn("a", [sys.executable, PEER, "quiet", kt.ADDR["b"],
                               str(port)])
-        time.sleep(0.5)
+        kt.accepted("b", port)      # the receiver waits for data now
         r.send_signal(signal.SIGINT)
         rc, secs = soak.exit_within(r, 5)
         _, _, err = kt.wait(r, 10)

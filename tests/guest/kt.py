@@ -195,6 +195,31 @@ def listening(host, port, timeout=20.0):
     return False
 
 
+def _ss_wait(host, args, ok, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = subprocess.run(on(host, ["ss", "-Htn"] + args),
+                           capture_output=True, text=True)
+        if any(ok(line.split()) for line in r.stdout.splitlines()):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def accepted(host, port, timeout=20.0):
+    """Wait until host has an established connection on its port."""
+    return _ss_wait(host, ["state", "established", f"sport = :{port}"],
+                    lambda w: True, timeout)
+
+
+def sending(host, port, timeout=20.0):
+    """Wait until host's connection to port has bytes its peer has not
+    acknowledged (Send-Q > 0): the sender is in its send loop (and, with
+    a peer that never reads, about to block there for good)."""
+    return _ss_wait(host, ["state", "established", f"dport = :{port}"],
+                    lambda w: len(w) >= 2 and int(w[1]) > 0, timeout)
+
+
 _port = [23000]
 
 

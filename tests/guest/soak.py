@@ -105,7 +105,7 @@ def stalled_sender(mode, n="4g"):
     kt.listening("b", port)
     s = kt.spawn("a", [kt.KTTCP, "-t", "-q", "-m", mode, "-n", n, "-p",
                        str(port), kt.ADDR["b"]])
-    time.sleep(1.0)  # let it fill the window and block
+    kt.sending("a", port)           # in its send loop, soon stuck
     return s, peer
 
 
@@ -166,7 +166,7 @@ def round_rxquiet(rng):
     r = kt.spawn("b", [kt.KTTCP, "-r", "-q", "-m", mode, "-p", str(port)])
     kt.listening("b", port)
     peer = kt.spawn("a", [sys.executable, PEER, "quiet", kt.ADDR["b"], str(port)])
-    time.sleep(0.5)
+    kt.accepted("b", port)          # the receiver waits for data now
     r.send_signal(signal.SIGINT)
     rc, secs = exit_within(r, 5)
     if rc is None:
