@@ -6,6 +6,8 @@
   - SIGINT/SIGTERM end a sender whose peer stopped reading, in every send
     mode, within one second, with the bytes done so far;
   - SIGINT ends a receiver whose peer went quiet, in every receive mode;
+  - SIGINT ends either end while data flows, in every mode: there TCP
+    never blocks and never looks at signals, only kttcp's loop does;
   - a peer that resets mid-transfer: ECONNRESET/EPIPE at the sender, and
     at the receiver; a clean close is success (core.py);
   - SO_SNDTIMEO/SO_RCVTIMEO (-w) end stalled runs with a timeout error;
@@ -47,6 +49,43 @@ def test_signal_sender(t):
                     "interrupted after" in err,
                     f"{sig.name} ends a stalled {mode} sender in "
                     f"{secs:.2f} s (exit {want})", f"rc={rc} {err[-200:]}")
+
+
+def flowing(smode, rmode, target):
+    """SIGINT to one end (@target: "sender" or "receiver") of a timed
+    transfer while bytes flow; (rc, seconds to exit, its stderr)."""
+    port = kt.next_port()
+    r = kt.spawn("b", [kt.KTTCP, "-r", "-q", "-m", rmode, "-p", str(port)])
+    kt.listening("b", port)
+    s = kt.spawn("a", [kt.KTTCP, "-t", "-q", "-m", smode, "-T", "30", "-p",
+                       str(port), kt.ADDR["b"]])
+    kt.sending("a", port)
+    p = s if target == "sender" else r
+    p.send_signal(signal.SIGINT)
+    rc, secs = soak.exit_within(p, 5)
+    _, _, err = kt.wait(p, 10)
+    for q in (s, r):
+        kt.stop(q)
+        kt.wait(q, 10)
+    return rc, secs, err
+
+
+@kt.checks(len(soak.SMODES) + len(soak.RMODES))
+def test_signal_flowing(t):
+    """A peer that keeps up means no wait in the stack, where TCP would
+    notice a signal: the loop itself must see it between calls.  The
+    sender goes into readsock (the fastest receiver); the receivers get
+    sendpage (the fastest sender), so neither end has to wait."""
+    for sm in soak.SMODES:
+        rc, secs, err = flowing(sm, "readsock", "sender")
+        t.check(rc == 130 and secs <= 1.0 and "interrupted after" in err,
+                f"SIGINT ends a flowing {sm} sender in {secs:.2f} s",
+                f"rc={rc} {err[-200:]}")
+    for rm in soak.RMODES:
+        rc, secs, err = flowing("sendpage", rm, "receiver")
+        t.check(rc == 130 and secs <= 1.0 and "interrupted after" in err,
+                f"SIGINT ends a flowing {rm} receiver in {secs:.2f} s",
+                f"rc={rc} {err[-200:]}")
 
 
 @kt.checks(len(soak.RMODES))
@@ -237,8 +276,8 @@ def test_soak(t):
 
 
 TESTS = [test_permissions, test_signal_sender, test_signal_receiver,
-         test_reset, test_timeouts, test_concurrent, test_unload,
-         test_kill_zerocopy, test_soak]
+         test_signal_flowing, test_reset, test_timeouts, test_concurrent,
+         test_unload, test_kill_zerocopy, test_soak]
 
 
 def main():
