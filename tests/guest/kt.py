@@ -183,19 +183,9 @@ def wait(p, timeout):
     return p.returncode, out, err
 
 
-def listening(host, port, timeout=20.0):
-    """Wait until a TCP listener on port exists on host."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        r = subprocess.run(on(host, ["ss", "-Hltn", f"sport = :{port}"]),
-                           capture_output=True, text=True)
-        if r.stdout.strip():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _ss_wait(host, args, ok, timeout):
+    """Until one of host's TCP sockets that ss -Htn ARGS lists passes
+    ok(its columns); False after timeout seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         r = subprocess.run(on(host, ["ss", "-Htn"] + args),
@@ -204,6 +194,12 @@ def _ss_wait(host, args, ok, timeout):
             return True
         time.sleep(0.05)
     return False
+
+
+def listening(host, port, timeout=20.0):
+    """Wait until a TCP listener on port exists on host."""
+    return _ss_wait(host, ["-l", f"sport = :{port}"], lambda w: True,
+                    timeout)
 
 
 def accepted(host, port, timeout=20.0):
