@@ -14,6 +14,10 @@
  *          a bvec iterator does the same.
  *  < 6.10  struct ubuf_info has a ->callback.
  *  >= 6.10 it has ->ops, a struct ubuf_info_ops { complete, link_skb }.
+ *  >= 6.19 kernel_connect() takes a struct sockaddr_unsized * (the
+ *          sockaddr_unsized series); Kbuild makes the old pointer type
+ *          an error.  Checked against 7.x; 6.13 to 6.18 are not in the
+ *          lab, so the exact release is the series' (6.19 merge window).
  */
 #ifndef _KTTCP_COMPAT_H
 #define _KTTCP_COMPAT_H
@@ -79,6 +83,19 @@ static inline int kttcp_sendpages(struct socket *sock, struct bio_vec *bv,
 				  NULL);
 }
 #endif
+
+/* connect() from the kernel, with whatever address type it takes. */
+static inline int kttcp_kernel_connect(struct socket *sock,
+				       struct sockaddr *addr, int len,
+				       int flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+	return kernel_connect(sock, (struct sockaddr_unsized *)addr, len,
+			      flags);
+#else
+	return kernel_connect(sock, addr, len, flags);
+#endif
+}
 
 typedef void (*kttcp_zc_complete_t)(struct sk_buff *skb,
 				    struct ubuf_info *uarg, bool success);
