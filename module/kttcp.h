@@ -63,6 +63,7 @@ struct kttcp_zc;
 struct kttcp_zc *kttcp_zc_alloc(void);
 struct ubuf_info *kttcp_zc_ubuf(struct kttcp_zc *zc);
 void kttcp_zc_sent(struct kttcp_zc *zc, size_t n);
+void kttcp_zc_exit(void);
 void kttcp_zc_finish(struct kttcp_zc *zc, struct socket *sock,
 		     struct kttcp_io *io, int *err);
 

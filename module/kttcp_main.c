@@ -306,6 +306,7 @@ static int __init kttcp_init(void)
 static void __exit kttcp_exit(void)
 {
 	misc_deregister(&kttcp_misc);
+	kttcp_zc_exit();
 }
 
 module_init(kttcp_init);

@@ -36,11 +36,23 @@
  * holds a module reference until then, so rmmod is refused while the stack
  * may still call into this module.
  *
+ * That last completion drops the module reference and then still runs a
+ * few instructions of this module (its return, whatever the compiler
+ * emits after the call), possibly preempted in between, while rmmod may
+ * already be under way.  kttcp_zc_exit(), called by the module's exit,
+ * fences them: synchronize_rcu_tasks() waits until every task has passed
+ * a voluntary context switch or user mode, so no task is still inside a
+ * completion (the RCU flavour made for freeing code that tasks may be
+ * executing, as ftrace and kprobes do with their trampolines); completions
+ * in softirq context are RCU readers, covered by the grace period
+ * free_module() waits for before freeing module memory.
+ *
  * Completions run in softirq or process context and must not sleep.
  */
 #include <linux/completion.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -85,11 +97,7 @@ static void kttcp_zc_release(struct kttcp_zc *zc)
 		return;
 	}
 	kfree(zc);
-	/*
-	 * Drop the reference kttcp_zc_detach() took.  This is the last
-	 * statement on purpose: it compiles to a tail call, so no module
-	 * code runs after the module may have become unloadable.
-	 */
+	/* rmmod may go ahead now: kttcp_zc_exit() waits for us to return. */
 	module_put(THIS_MODULE);
 }
 
@@ -190,7 +198,7 @@ static void kttcp_zc_disconnect(struct socket *sock)
 {
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 
-	kernel_connect(sock, &unspec, sizeof(unspec), 0);
+	kttcp_kernel_connect(sock, &unspec, sizeof(unspec), 0);
 }
 
 /*
@@ -258,4 +266,15 @@ void kttcp_zc_finish(struct kttcp_zc *zc, struct socket *sock,
 	io->zc_completions = atomic_long_read(&zc->completions);
 	io->zc_copied = atomic_long_read(&zc->copied);
 	kfree(zc);
+}
+
+/*
+ * At module exit: wait until no task is still running the tail of a
+ * completion that dropped the last module reference (see Lifetime above).
+ * On a kernel without Tasks RCU (not preemptible) this is a plain
+ * synchronize_rcu(), which suffices there.
+ */
+void kttcp_zc_exit(void)
+{
+	synchronize_rcu_tasks();
 }
