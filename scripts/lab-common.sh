@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # KERNEL_* are for the sourcing script
 # scripts/lab-common.sh: helpers shared by the host-side lab scripts
 # (scripts/lab, scripts/build-module, scripts/check, tests/).  Sourced,
 # not run.  Release strings are never hard-coded: they are resolved from
@@ -28,17 +28,26 @@
 #   KERNEL_BUILD    the directory external modules build against (make -C)
 #   KERNEL_CHROOT   if set, KERNEL_BUILD is inside this chroot and builds
 #                   run there (its toolchain matches the kernel's)
+#   KERNEL_CMDLINE  extra boot parameters for the lab, each followed by a
+#                   blank (from LAB_CMDLINE below, by flavour)
 
 KTTCP_CACHE=${KTTCP_CACHE:-/var/cache/kttcp}
 # Every kernel make check covers, in the order it runs them.
 LAB_KERNELS=(6.1 6.12 newest rt debug)
 
+# Boot parameters by flavour.  debug: ACPI's interpreter, slowed down by
+# KASAN and lockdep under emulation, was seen spending a minute in AML
+# loop timeouts over the PCI routing table (_PRT) on a loaded host: route
+# PCI interrupts without ACPI.
+declare -A LAB_CMDLINE=([debug]="pci=noacpi ")
+
 # lab_kernel_env FILE: load a cached kernel's description.
 lab_kernel_env() {
 	unset KERNEL_FLAVOUR KERNEL_RELEASE KERNEL_IMAGE KERNEL_CONFIG \
-		KERNEL_MODROOT KERNEL_BUILD KERNEL_CHROOT
+		KERNEL_MODROOT KERNEL_BUILD KERNEL_CHROOT KERNEL_CMDLINE
 	# shellcheck source=/dev/null # written by the kernel's own script
 	. "$1" || return 1
+	KERNEL_CMDLINE=${LAB_CMDLINE[${KERNEL_FLAVOUR:-}]:-}
 	[ -n "${KERNEL_RELEASE:-}" ] && [ -e "${KERNEL_IMAGE:-/nonexistent}" ] &&
 		[ -d "$KERNEL_MODROOT/lib/modules/$KERNEL_RELEASE" ]
 }
@@ -76,6 +85,7 @@ lab_stock_kernel() {
 	KERNEL_MODROOT=/
 	KERNEL_BUILD=/lib/modules/$best/build
 	KERNEL_CHROOT=
+	KERNEL_CMDLINE=
 }
 
 # lab_kernel SPEC: set the KERNEL_* variables for SPEC, which is one of

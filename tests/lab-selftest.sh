@@ -18,11 +18,17 @@
 #   - a module that cannot load (built for the other kernel) fails the
 #     run with 123 before the command runs;
 #   - a command that never ends is killed by -T with status 124;
-#   - kttcp.ko loads on both kernels and /dev/kttcp is crw-------.
+#   - every kernel of the lab (6.1, 6.12, newest, rt, debug) boots the
+#     release scripts/lab-common.sh resolves, kttcp.ko loads there and
+#     /dev/kttcp is crw-------;
+#   - each detector of the debug kernel fires: lab_splat.ko with bug=uaf
+#     (KASAN), lockorder (lockdep), sleep (DEBUG_ATOMIC_SLEEP) and leak
+#     (kmemleak) fails the run with 125, and the lab's report names it.
 # Starts with the plan "1..N", ends with "N passed, N failed, N skipped";
-# exits 1 if anything failed or fewer checks ran than planned.  Kernel
-# releases come from scripts/deps (which installs what is missing).
-# Takes about 2 minutes.
+# exits 1 if anything failed or fewer checks ran than planned.  The stock
+# kernels' releases come from scripts/deps (which installs what is
+# missing); the cached kernels must have been made (scripts/deps all).
+# Takes about 5 minutes.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -129,16 +135,32 @@ test_timeout() {
 }
 
 test_module() {
-	local spec=$1
-	run_lab -q -k "$spec" -- 'stat -c %A /dev/kttcp; [ -n "$LAB_MODULE" ] && lsmod | grep -q "^kttcp "'
-	check "module, -k $spec: kttcp.ko loads, /dev/kttcp is crw-------" \
-		eval '[ $rc = 0 ] && out_is crw-------'
+	local spec=$1 rel
+	rel=$(. "$repo/scripts/lab-common.sh" && lab_resolve_kernel "$spec") || rel="?"
+	run_lab -q -k "$spec" -- 'uname -r; stat -c %A /dev/kttcp; [ -n "$LAB_MODULE" ] && lsmod | grep -q "^kttcp "'
+	check "module, -k $spec: boots $rel, kttcp.ko loads, /dev/kttcp is crw-------" \
+		eval '[ $rc = 0 ] && out_is "$rel"$'"'"'\n'"'"'crw-------'
+}
+
+# test_detector BUG HEADLINE: on the debug kernel, lab_splat.ko bug=BUG
+# makes that kernel's detector print HEADLINE, which fails the run with
+# 125 although the command succeeded.
+test_detector() {
+	local bug=$1 headline=$2
+	if ! "$repo/scripts/build-module" -q debug "$repo/tests/splat" >"$tmp/ko" 2>"$tmp/err"; then
+		rc=- && lab_not_ok "detector $bug: build tests/splat for the debug kernel"
+		return
+	fi
+	run_lab -q --no-module -k debug -- \
+		"insmod build/\$LAB_KERNEL/tests/splat/lab_splat.ko bug=$bug && echo inserted"
+	check "debug kernel, $bug: the run fails with 125 and the report says '$headline'" \
+		eval '[ $rc = 125 ] && out_is inserted && splat_has "$headline"'
 }
 
 main() {
 	local rels
-	tap_plan 10
-	mapfile -t rels < <("$repo/scripts/deps")
+	tap_plan 17
+	mapfile -t rels < <("$repo/scripts/deps" 6.1 6.12 | cut -d' ' -f2)
 	if [ ${#rels[@]} -ne 2 ]; then
 		not_ok "scripts/deps gives two kernel releases" "got: ${rels[*]}"
 		tap_done
@@ -154,6 +176,13 @@ main() {
 	test_timeout
 	test_module 6.1
 	test_module 6.12
+	test_module newest
+	test_module rt
+	test_module debug
+	test_detector uaf "KASAN: slab-use-after-free"
+	test_detector lockorder "possible circular locking dependency"
+	test_detector sleep "sleeping function called from invalid context"
+	test_detector leak "unreferenced object"
 	tap_done
 }
 
