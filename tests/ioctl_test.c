@@ -506,10 +506,15 @@ static void test_auto_chunk(void)
 	close(s);
 	io_init(&io, c, KTTCP_SEND_SENDPAGE, 256 << 20);
 	rc = ioctl(kfd, KTTCP_IOC_SEND, &io);
+	/*
+	 * Grown past where it starts, and so fewer calls than that size
+	 * would take.  How far it grows is the machine's speed (1 MiB on
+	 * the debug kernel under emulation, 16 MiB on a stock one).
+	 */
 	check(rc == 0 &&
-	      io.chunk_peak > KTTCP_CHUNK_DEFAULT &&
+	      io.chunk_peak > KTTCP_CHUNK_AUTO_MIN &&
 	      io.chunk_peak <= KTTCP_CHUNK_AUTO_MAX &&
-	      io.calls < (256 << 20) / KTTCP_CHUNK_DEFAULT,
+	      io.calls < (256 << 20) / KTTCP_CHUNK_AUTO_MIN,
 	      "auto chunk grows on a fast path: peak %llu, %llu calls for "
 	      "256 MiB", (unsigned long long)io.chunk_peak,
 	      (unsigned long long)io.calls);
@@ -578,8 +583,10 @@ static long free_kib(void)
 	FILE *f;
 
 	sync();
+	/* No compact_memory on a kernel without CONFIG_COMPACTION (debug). */
 	system("echo 3 > /proc/sys/vm/drop_caches;"
-	       "echo 1 > /proc/sys/vm/compact_memory");
+	       "[ ! -e /proc/sys/vm/compact_memory ] ||"
+	       " echo 1 > /proc/sys/vm/compact_memory");
 	f = fopen("/proc/meminfo", "r");
 	if (!f)
 		return -1;
