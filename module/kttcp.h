@@ -14,6 +14,7 @@
 
 #include <linux/atomic.h>
 #include <linux/bvec.h>
+#include <linux/gfp.h>
 #include <linux/ktime.h>
 #include <linux/net.h>
 #include <linux/types.h>
@@ -21,6 +22,13 @@
 #include <kttcp.h>
 
 #define KTTCP_MODULE_VERSION	"1.0.0"
+
+/*
+ * Buffers whose size the caller chose (up to KTTCP_CHUNK_MAX): when memory
+ * is short the caller gets ENOMEM, which says it all; a kernel warning
+ * with a stack trace per attempt would only be noise in the log.
+ */
+#define KTTCP_GFP_BUF		(GFP_KERNEL | __GFP_NOWARN)
 
 /* State of one open file of /dev/kttcp: progress for interval reports. */
 struct kttcp_file {

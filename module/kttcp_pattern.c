@@ -103,7 +103,7 @@ unsigned int kttcp_pattern_bvec(const struct kttcp_pattern *pat,
 u8 *kttcp_pattern_ref_alloc(size_t chunk)
 {
 	size_t len = chunk + KTTCP_PATTERN_PERIOD;
-	u8 *ref = kvmalloc(len, GFP_KERNEL);
+	u8 *ref = kvmalloc(len, KTTCP_GFP_BUF);
 
 	if (ref)
 		kttcp_fill(ref, len, 0);

@@ -61,7 +61,7 @@ static int kttcp_recv_msg(struct kttcp_xfer *x)
 	int err = 0;
 
 	if (!trunc) {
-		buf = kvmalloc(x->chunk, GFP_KERNEL);
+		buf = kvmalloc(x->chunk, KTTCP_GFP_BUF);
 		if (x->io->flags & KTTCP_F_VERIFY)
 			ref = kttcp_pattern_ref_alloc(x->chunk);
 		if (!buf || ((x->io->flags & KTTCP_F_VERIFY) && !ref)) {

@@ -58,7 +58,7 @@ static int kttcp_sender_init(struct kttcp_sender *s, struct kttcp_xfer *x)
 	size_t most = x->auto_chunk ? KTTCP_CHUNK_AUTO_MAX : x->chunk;
 
 	s->bv = kvmalloc_array(kttcp_pattern_bvec_max(most),
-			       sizeof(*s->bv), GFP_KERNEL);
+			       sizeof(*s->bv), KTTCP_GFP_BUF);
 	s->zc = NULL;
 	if (!s->pat || !s->bv)
 		goto nomem;
