@@ -18,6 +18,8 @@
 #   - a module that cannot load (built for the other kernel) fails the
 #     run with 123 before the command runs;
 #   - a command that never ends is killed by -T with status 124;
+#   - a kernel that stalls before userspace is booted again once, said on
+#     stderr, and then fails with 124;
 #   - every kernel of the lab (6.1, 6.12, newest, rt, debug) boots the
 #     release scripts/lab-common.sh resolves, kttcp.ko loads there and
 #     /dev/kttcp is crw-------;
@@ -134,6 +136,15 @@ test_timeout() {
 		eval '[ $rc = 124 ] && [ $secs -lt 45 ] && out_is started && err_has TIMEOUT'
 }
 
+test_stalled_boot() {
+	# A 3 s boot deadline no kernel meets here: a stall before userspace,
+	# booted again exactly once (LAB_BOOT_RETRIES), then 124.
+	LAB_BOOT_TIMEOUT=3 run_lab -q --no-module -k 6.12 -t vms -- 'echo ran'
+	check "a kernel stalled before userspace is booted again once, then fails with 124" \
+		eval '[ $rc = 124 ] && out_is "" &&
+			[ "$(grep -c "kernel stalled before userspace" "$tmp/err")" = 1 ]'
+}
+
 test_module() {
 	local spec=$1 rel
 	rel=$(. "$repo/scripts/lab-common.sh" && lab_resolve_kernel "$spec") || rel="?"
@@ -159,7 +170,7 @@ test_detector() {
 
 main() {
 	local rels
-	tap_plan 17
+	tap_plan 18
 	mapfile -t rels < <("$repo/scripts/deps" 6.1 6.12 | cut -d' ' -f2)
 	if [ ${#rels[@]} -ne 2 ]; then
 		not_ok "scripts/deps gives two kernel releases" "got: ${rels[*]}"
@@ -174,6 +185,7 @@ main() {
 	test_splat_b
 	test_bad_module "${rels[0]}" "${rels[1]}"
 	test_timeout
+	test_stalled_boot
 	test_module 6.1
 	test_module 6.12
 	test_module newest
