@@ -69,7 +69,11 @@ enum kttcp_recv_mode {
 #define KTTCP_ST_DURATION	(1U << 2)  /* send: the duration ran out */
 #define KTTCP_ST_SIGNAL		(1U << 3)  /* a signal stopped the loop */
 #define KTTCP_ST_MISMATCH	(1U << 4)  /* verify: pattern mismatch */
-#define KTTCP_ST_ZC_LEAKED	(1U << 5)  /* zerocopy: not all pages back */
+#define KTTCP_ST_ZC_LEAKED	(1U << 5)  /* zerocopy: returned before every
+					    * page was back (a detach) */
+#define KTTCP_ST_ZC_RESET	(1U << 6)  /* zerocopy: no ACK for SO_SNDTIMEO,
+					    * the socket was disconnected to
+					    * get the pages back */
 
 /*
  * The data pattern: byte i of a stream (counting from the first byte the
@@ -115,8 +119,8 @@ enum kttcp_recv_mode {
  *                after all (MSG_ZEROCOPY's semantics; module/kttcp_zc.c
  *                says why batches and not skbs).
  *   zc_outstanding
- *                zerocopy: references still held by the stack when the
- *                ioctl returned (0 unless KTTCP_ST_ZC_LEAKED).
+ *                zerocopy: batches still lent to the stack when the ioctl
+ *                returned (0 unless KTTCP_ST_ZC_LEAKED).
  *   zc_wait_ns   zerocopy: time spent after the last send waiting for the
  *                stack to hand every lent page back (not in elapsed_ns,
  *                so every send mode measures the same thing: the time to

@@ -3,6 +3,7 @@
  * kttcp.h - what the parts of kttcp.ko share.
  *
  * kttcp_main.c   the misc device, ioctl decoding and argument checks
+ * kttcp_loop.c   what both loops share: when to stop, counting progress
  * kttcp_pattern.c  the page set holding the data pattern
  * kttcp_send.c   the send loop: copy, sendpage, zerocopy
  * kttcp_zc.c     zerocopy completion tracking (struct ubuf_info)
@@ -78,7 +79,7 @@ void kttcp_zc_finish(struct kttcp_zc *zc, struct socket *sock,
 int kttcp_send(struct kttcp_xfer *x);
 int kttcp_recv(struct kttcp_xfer *x);
 
-/* Helpers shared by both loops. */
+/* Shared by both loops (kttcp_loop.c). */
 int kttcp_loop_should_stop(struct kttcp_xfer *x, int *err);
 void kttcp_account(struct kttcp_xfer *x, size_t n);
 

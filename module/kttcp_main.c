@@ -14,8 +14,9 @@
  *
  *  - Bad input changes nothing: size/version/mode/flag/limit errors give
  *    EINVAL, a bad fd EBADF or ENOTSOCK, a socket that is not TCP
- *    EPROTONOSUPPORT, a TCP socket that is not connected ENOTCONN, a bad
- *    pointer EFAULT, an unknown ioctl ENOTTY.
+ *    EPROTONOSUPPORT, a TCP socket that is not connected ENOTCONN (for
+ *    sending: shut down for writing EPIPE), a socket another transfer is
+ *    running on EBUSY, a bad pointer EFAULT, an unknown ioctl ENOTTY.
  *  - Once a transfer has started its results are always written back,
  *    including on error (KTTCP_ST_VALID).
  *  - A signal ends a transfer with EINTR, never a restart: the bytes done
@@ -29,11 +30,12 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/net.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
@@ -47,33 +49,6 @@
 				 BIT(KTTCP_SEND_ZEROCOPY))
 #define KTTCP_RECV_MODES	(BIT(KTTCP_RECV_COPY) | BIT(KTTCP_RECV_TRUNC) | \
 				 BIT(KTTCP_RECV_READSOCK))
-
-/* True when the loop must end; sets *err for a signal. */
-int kttcp_loop_should_stop(struct kttcp_xfer *x, int *err)
-{
-	struct kttcp_io *io = x->io;
-
-	if (*err)
-		return 1;
-	if (io->total && io->bytes >= io->total)
-		return 1;
-	if (x->deadline && ktime_after(ktime_get(), x->deadline)) {
-		io->status |= KTTCP_ST_DURATION;
-		return 1;
-	}
-	if (signal_pending(current)) {
-		*err = -EINTR;
-		return 1;
-	}
-	return 0;
-}
-
-void kttcp_account(struct kttcp_xfer *x, size_t n)
-{
-	x->io->bytes += n;
-	x->io->calls++;
-	atomic64_add(n, &x->kf->bytes);
-}
 
 /* Copy in a versioned argument: size and version first, then the rest. */
 static int kttcp_copy_in(void *karg, const void __user *uarg, u32 size)
@@ -111,21 +86,76 @@ static int kttcp_check_io(const struct kttcp_io *io, bool send)
 	return 0;
 }
 
-static int kttcp_check_sock(struct socket *sock)
+/*
+ * A socket can be received on from the moment it is connected until it is
+ * closed, also after its owner's shutdown(SHUT_WR) (FIN_WAIT1/2, CLOSING,
+ * LAST_ACK): reading a half-closed connection is legal TCP.  It can be
+ * sent on while connected and not shut down for writing; after
+ * shutdown(SHUT_WR) sending gets EPIPE, as write() does.
+ */
+#define KTTCP_RECV_STATES	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | \
+				 TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | \
+				 TCPF_CLOSING | TCPF_LAST_ACK)
+#define KTTCP_SEND_STATES	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)
+
+static int kttcp_check_sock(struct socket *sock, bool send)
 {
 	struct sock *sk = sock->sk;
+	int state;
 
 	if (!sk || sock->type != SOCK_STREAM ||
 	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6) ||
 	    sk->sk_protocol != IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
-	switch (READ_ONCE(sk->sk_state)) {
-	case TCP_ESTABLISHED:
-	case TCP_CLOSE_WAIT:
-		return 0;
-	default:
-		return -ENOTCONN;
+	state = 1 << READ_ONCE(sk->sk_state);
+	if (!send)
+		return state & KTTCP_RECV_STATES ? 0 : -ENOTCONN;
+	if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN &&
+	    state & KTTCP_RECV_STATES)
+		return -EPIPE;
+	return state & KTTCP_SEND_STATES ? 0 : -ENOTCONN;
+}
+
+/*
+ * One transfer per socket at a time: two loops on one socket would
+ * interleave their streams (each sends the pattern from its own offset,
+ * each counts bytes the other reads).  A transfer claims its socket for
+ * its whole run; a second one, from any thread or process, through any
+ * descriptor of that socket, gets EBUSY.  Transfers are few (one per
+ * stream), so a list is all the lookup needs.
+ */
+struct kttcp_claim {
+	struct list_head	node;
+	const struct sock	*sk;
+};
+
+static LIST_HEAD(kttcp_claims);
+static DEFINE_SPINLOCK(kttcp_claims_lock);
+
+static int kttcp_claim(struct kttcp_claim *c, const struct sock *sk)
+{
+	struct kttcp_claim *o;
+	int err = 0;
+
+	spin_lock(&kttcp_claims_lock);
+	list_for_each_entry(o, &kttcp_claims, node) {
+		if (o->sk == sk) {
+			err = -EBUSY;
+			goto out;
+		}
 	}
+	c->sk = sk;
+	list_add(&c->node, &kttcp_claims);
+out:
+	spin_unlock(&kttcp_claims_lock);
+	return err;
+}
+
+static void kttcp_unclaim(struct kttcp_claim *c)
+{
+	spin_lock(&kttcp_claims_lock);
+	list_del(&c->node);
+	spin_unlock(&kttcp_claims_lock);
 }
 
 static void kttcp_clear_results(struct kttcp_io *io)
@@ -174,6 +204,7 @@ static int kttcp_run(struct kttcp_file *kf, struct kttcp_io *io,
 static long kttcp_ioc_xfer(struct kttcp_file *kf, void __user *uarg,
 			   bool send)
 {
+	struct kttcp_claim claim;
 	struct kttcp_io io;
 	struct socket *sock;
 	int err;
@@ -191,11 +222,15 @@ static long kttcp_ioc_xfer(struct kttcp_file *kf, void __user *uarg,
 	sock = sockfd_lookup(io.fd, &err);
 	if (!sock)
 		return err;
-	err = kttcp_check_sock(sock);
+	err = kttcp_check_sock(sock, send);
+	if (err)
+		goto out_put;
+	err = kttcp_claim(&claim, sock->sk);
 	if (err)
 		goto out_put;
 
 	err = kttcp_run(kf, &io, sock, send);
+	kttcp_unclaim(&claim);
 	if (copy_to_user(uarg, &io, sizeof(io)))
 		err = -EFAULT;
 out_put:

@@ -12,8 +12,17 @@
  *             tcp_read_sock() never sleeps, so the loop waits for data
  *             itself with sk_wait_data(), as tcp_splice_read() does.
  *
+ * Urgent data.  tcp_read_sock() stops in front of the urgent mark and
+ * will not pass it: only tcp_recvmsg() knows to step over the urgent byte
+ * (or to read it as data, with SO_OOBINLINE).  And sk_wait_data() returns
+ * at once while anything is queued, so a readsock loop at the mark would
+ * spin.  There, readsock lets tcp_recvmsg() take the step, as trunc does
+ * for every byte, so all three modes count the same stream.
+ *
  * The loop ends at the byte count, at EOF (the peer closed: a clean end),
- * on a signal, or on a socket error (SO_RCVTIMEO gives -EAGAIN).
+ * on a signal, or on a socket error.  SO_RCVTIMEO (-EAGAIN) means "no
+ * byte for that long", in every mode: tcp_recvmsg() returns as soon as it
+ * has a byte, and readsock starts its wait budget afresh after each.
  */
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -54,6 +63,21 @@ static int kttcp_recv_got(struct kttcp_xfer *x, const u8 *ref,
 	return 0;
 }
 
+/* One recvmsg() into @buf, or discarding with @buf NULL (MSG_TRUNC). */
+static int kttcp_recv_call(struct socket *sock, u8 *buf, size_t len,
+			   int flags)
+{
+	struct msghdr msg = { };
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+
+	if (buf) {
+		iov_iter_kvec(&msg.msg_iter, ITER_DEST, &kv, 1, len);
+		return sock_recvmsg(sock, &msg, flags);
+	}
+	iov_iter_discard(&msg.msg_iter, ITER_DEST, len);
+	return sock_recvmsg(sock, &msg, flags | MSG_TRUNC);
+}
+
 static int kttcp_recv_msg(struct kttcp_xfer *x)
 {
 	bool trunc = x->io->mode == KTTCP_RECV_TRUNC;
@@ -71,16 +95,8 @@ static int kttcp_recv_msg(struct kttcp_xfer *x)
 	}
 
 	while (!kttcp_loop_should_stop(x, &err)) {
-		struct msghdr msg = { };
-		size_t len = kttcp_recv_len(x);
-		struct kvec kv = { .iov_base = buf, .iov_len = len };
-		int n;
+		int n = kttcp_recv_call(x->sock, buf, kttcp_recv_len(x), 0);
 
-		if (trunc)
-			iov_iter_discard(&msg.msg_iter, ITER_DEST, len);
-		else
-			iov_iter_kvec(&msg.msg_iter, ITER_DEST, &kv, 1, len);
-		n = sock_recvmsg(x->sock, &msg, trunc ? MSG_TRUNC : 0);
 		if (n < 0) {
 			err = n;
 			break;
@@ -144,6 +160,31 @@ static bool kttcp_readsock_taken(struct sock *sk)
 	       READ_ONCE(sk->sk_user_data);
 }
 
+/* Is the next byte to read the urgent one?  Under the socket lock. */
+static bool kttcp_at_urgent_mark(struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	return READ_ONCE(tp->urg_data) && tp->urg_seq == tp->copied_seq &&
+	       !skb_queue_empty(&sk->sk_receive_queue);
+}
+
+/*
+ * Past the urgent mark, under the socket lock: tcp_recvmsg() steps over
+ * the urgent byte (reads it, with SO_OOBINLINE) and takes what follows, up
+ * to @len bytes, without waiting.  Returns the bytes it counted.
+ */
+static int kttcp_readsock_urgent(struct kttcp_xfer *x, size_t len)
+{
+	struct sock *sk = x->sock->sk;
+	int n;
+
+	release_sock(sk);
+	n = kttcp_recv_call(x->sock, NULL, len, MSG_DONTWAIT);
+	lock_sock(sk);
+	return n == -EAGAIN ? 0 : n;
+}
+
 static int kttcp_recv_readsock(struct kttcp_xfer *x)
 {
 	struct sock *sk = x->sock->sk;
@@ -160,12 +201,16 @@ static int kttcp_recv_readsock(struct kttcp_xfer *x)
 			break;
 		}
 		n = tcp_read_sock(sk, &desc, kttcp_read_actor);
+		if (!n && kttcp_at_urgent_mark(sk))
+			n = kttcp_readsock_urgent(x, desc.count);
 		if (n < 0) {
 			err = n;
 			break;
 		}
 		if (n > 0) {
 			kttcp_account(x, n);
+			/* SO_RCVTIMEO bounds each wait, not their sum. */
+			timeo = sock_rcvtimeo(sk, false);
 			/* Let the backlog in, as tcp_splice_read() does. */
 			release_sock(sk);
 			cond_resched();

@@ -10,13 +10,21 @@
  *             a write() from userland would (but from kernel memory).
  *   sendpage  TCP takes page references instead of copying
  *             (kttcp_sendpages() in kttcp_compat.h).
- *   zerocopy  page references too, plus a completion per skb through
- *             msg_ubuf, so kttcp learns when each page is back and whether
- *             the stack had to copy it after all (kttcp_zc.c).
+ *   zerocopy  page references too, plus a completion per batch of the
+ *             stream through msg_ubuf, so kttcp learns when the pages are
+ *             back and whether the stack had to copy them after all
+ *             (kttcp_zc.c).
  *
  * The loop ends when the byte count or the duration is reached, on a
- * signal, or on a socket error (SO_SNDTIMEO gives -EAGAIN), and always
- * reports the bytes done so far.
+ * signal, or on a socket error, and always reports the bytes done so far.
+ * A call that takes nothing without an error ends it with EIO rather than
+ * spin.  SO_SNDTIMEO (-EAGAIN) means "the peer acknowledged nothing for
+ * that long", as for the receiver it means "no byte for that long".  The
+ * stack's own timeout is not quite that: it bounds a call's wait for
+ * buffer space, and the stack wakes a waiting sender only once a third of
+ * the buffer is free again, which behind a large buffer and a slow reader
+ * can take longer than the timeout while ACKs arrive all along.  So a
+ * timeout after which snd_una has moved is no reason to stop.
  *
  * The default chunk is sized by time, not bytes.  Every sendmsg() call
  * costs the same whatever its size (socket lock, push, backlog on
@@ -33,6 +41,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <net/tcp.h>
 
 #include "kttcp.h"
 #include "kttcp_compat.h"
@@ -117,6 +126,7 @@ int kttcp_send(struct kttcp_xfer *x)
 	struct kttcp_io *io = x->io;
 	struct kttcp_sender s;
 	ktime_t start, t0;
+	u32 una;
 	int err;
 
 	err = kttcp_sender_init(&s, x);
@@ -134,9 +144,17 @@ int kttcp_send(struct kttcp_xfer *x)
 			len = io->total - io->bytes;
 		io->chunk_peak = max_t(u64, io->chunk_peak, len);
 		t0 = ktime_get();
+		una = READ_ONCE(tcp_sk(x->sock->sk)->snd_una);
 		n = kttcp_send_chunk(x, &s, io->bytes, len);
-		if (n < 0) {
-			err = n;
+		if (n == -EAGAIN &&
+		    READ_ONCE(tcp_sk(x->sock->sk)->snd_una) != una)
+			continue;	/* slow, not stalled */
+		if (n <= 0) {
+			/*
+			 * A call that takes nothing and names no error would
+			 * be made again and again: end the transfer instead.
+			 */
+			err = n ?: -EIO;
 			break;
 		}
 		kttcp_account(x, n);

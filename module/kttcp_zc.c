@@ -27,14 +27,29 @@
  * Lifetime.  The transfer (struct kttcp_zc) holds one reference for the
  * ioctl and one per batch not yet complete.  After the last send the
  * ioctl drops its own and waits until the count reaches zero, i.e. every
- * lent page is back.  The wait is bounded by the socket's SO_SNDTIMEO and
- * ends on a signal; then kttcp disconnects the socket (what
- * connect(AF_UNSPEC) does), which purges the write queue and so completes
- * everything not already inside a device, and waits a short grace period
- * for the rest.  Should even that not bring every batch back, the ioctl
- * detaches: the transfer then frees itself on its last completion, and
- * holds a module reference until then, so rmmod is refused while the stack
- * may still call into this module.
+ * lent page is back.  How that wait ends decides what becomes of the
+ * socket, which is the caller's and must stay as the caller left it
+ * unless the stack cannot give the pages back:
+ *
+ *  - A signal (Ctrl-C, the tool stopping its other streams, SIGSTOP, the
+ *    freezer) ends a zerocopy send as it ends the others: the ioctl gives
+ *    the pages a short grace period (KTTCP_ZC_SIG_GRACE) to come back and
+ *    then leaves them with the stack, the socket connected and untouched.
+ *    A peer that keeps reading gets every byte TCP took, then EOF.
+ *  - SO_SNDTIMEO bounds the wait as it bounds each send: when the peer has
+ *    acknowledged nothing for that long (not: when the whole wait took
+ *    that long), the stack cannot give the pages back in bounded time.
+ *    Then kttcp disconnects the socket (what connect(AF_UNSPEC) does),
+ *    which purges the write queue and so completes everything not already
+ *    inside a device (KTTCP_ST_ZC_RESET), and waits KTTCP_ZC_GRACE for
+ *    the rest.
+ *
+ * Whenever the ioctl returns before the last page is back, it detaches
+ * (KTTCP_ST_ZC_LEAKED, which names a detach, not a leak): the transfer
+ * then frees itself on its last completion, and holds a module reference
+ * until then, so rmmod is refused while the stack may still call into
+ * this module.  The pages themselves are the pattern's, which nothing
+ * writes: the stack's own page references keep them alive.
  *
  * That last completion drops the module reference and then still runs a
  * few instructions of this module (its return, whatever the compiler
@@ -57,6 +72,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "kttcp.h"
 #include "kttcp_compat.h"
@@ -66,6 +82,13 @@
 
 /* How long the stack gets to return lent pages after a disconnect. */
 #define KTTCP_ZC_GRACE		(2 * HZ)
+
+/*
+ * ... and after a signal, before the ioctl leaves them with it: long enough
+ * for a peer that reads to acknowledge what is in flight, short enough
+ * that a signal still ends the call well within a second.
+ */
+#define KTTCP_ZC_SIG_GRACE	(HZ / 2)
 
 enum {
 	KTTCP_ZC_WAITING,	/* the ioctl owns the transfer and may wait */
@@ -218,24 +241,41 @@ static bool kttcp_zc_detach(struct kttcp_zc *zc, struct kttcp_io *io)
 	}
 	module_put(THIS_MODULE);
 	io->zc_outstanding = 0;
+	/* The last completion raced with the detach: let it finish. */
+	wait_for_completion(&zc->done);
 	return false;
 }
 
 /*
- * Wait for the last reference after a signal or SO_SNDTIMEO: disconnect,
- * then a grace period.  Returns true if the transfer was detached.
+ * Wait for the last lent page until it is back (> 0), a signal
+ * (-ERESTARTSYS), or until the peer has acknowledged nothing for @timeo
+ * (0): progress, not the whole wait, is what SO_SNDTIMEO bounds.
+ */
+static long kttcp_zc_wait(struct kttcp_zc *zc, struct sock *sk, long timeo)
+{
+	for (;;) {
+		u32 una = READ_ONCE(tcp_sk(sk)->snd_una);
+		long left;
+
+		left = wait_for_completion_interruptible_timeout(&zc->done,
+								 timeo);
+		if (left || READ_ONCE(tcp_sk(sk)->snd_una) == una)
+			return left;
+	}
+}
+
+/*
+ * No acknowledgement for SO_SNDTIMEO: disconnect, then a grace period.
+ * Returns true if the transfer was detached.
  */
 static bool kttcp_zc_reclaim(struct kttcp_zc *zc, struct socket *sock,
 			     struct kttcp_io *io)
 {
 	kttcp_zc_disconnect(sock);
+	io->status |= KTTCP_ST_ZC_RESET;
 	if (wait_for_completion_timeout(&zc->done, KTTCP_ZC_GRACE))
 		return false;
-	if (kttcp_zc_detach(zc, io))
-		return true;
-	/* The last completion raced with the detach: let it finish. */
-	wait_for_completion(&zc->done);
-	return false;
+	return kttcp_zc_detach(zc, io);
 }
 
 /*
@@ -246,7 +286,6 @@ static bool kttcp_zc_reclaim(struct kttcp_zc *zc, struct socket *sock,
 void kttcp_zc_finish(struct kttcp_zc *zc, struct socket *sock,
 		     struct kttcp_io *io, int *err)
 {
-	long timeo = sock->sk->sk_sndtimeo;
 	ktime_t start = ktime_get();
 	bool detached = false;
 	long left;
@@ -254,11 +293,18 @@ void kttcp_zc_finish(struct kttcp_zc *zc, struct socket *sock,
 	kttcp_zc_close_batch(zc);
 	kttcp_zc_put(zc);
 
-	left = wait_for_completion_interruptible_timeout(&zc->done, timeo);
-	if (left <= 0) {
+	left = kttcp_zc_wait(zc, sock->sk, sock->sk->sk_sndtimeo);
+	if (!left) {
 		if (!*err)
-			*err = left ? -EINTR : -EAGAIN;
+			*err = -EAGAIN;
 		detached = kttcp_zc_reclaim(zc, sock, io);
+	} else if (left < 0) {
+		if (!*err)
+			*err = -EINTR;
+		/* Killable: SIGKILL does not wait even the grace period. */
+		if (wait_for_completion_killable_timeout(&zc->done,
+							 KTTCP_ZC_SIG_GRACE) <= 0)
+			detached = kttcp_zc_detach(zc, io);
 	}
 	io->zc_wait_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
 	if (detached)

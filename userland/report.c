@@ -150,8 +150,11 @@ static void outcome_stream(FILE *f, const struct kttcp_result *r,
 		fprintf(f, "kttcp: %stransfer failed after %llu bytes: %s\n",
 			pfx, bytes, strerror(s->error));
 	}
+	if (s->status & KTTCP_ST_ZC_RESET)
+		fprintf(f, "kttcp: warning: %szerocopy: no acknowledgement for the -w time, connection reset to take the lent pages back\n",
+			pfx);
 	if (s->status & KTTCP_ST_ZC_LEAKED)
-		fprintf(f, "kttcp: warning: %szerocopy: %llu page references still held by the stack\n",
+		fprintf(f, "kttcp: note: %szerocopy: %llu batches still lent to the stack, returned when TCP is done with them\n",
 			pfx, (unsigned long long)s->zc_outstanding);
 }
 
@@ -301,13 +304,14 @@ static uint64_t bits_ps(uint64_t bytes, uint64_t ns)
 }
 
 static void json_zerocopy(struct jw *w, uint64_t completions, uint64_t copied,
-			  uint64_t outstanding, uint64_t wait_ns)
+			  uint64_t outstanding, uint64_t wait_ns, bool reset)
 {
 	jw_open(w, "zerocopy", '{');
 	jw_u64(w, "completions", completions);
 	jw_u64(w, "copied", copied);
 	jw_u64(w, "outstanding", outstanding);
 	jw_secs(w, "wait_seconds", wait_ns, NSEC_PER_SEC);
+	jw_bool(w, "reset", reset);
 	jw_close(w, '}');
 }
 
@@ -333,7 +337,8 @@ static void json_stream(struct jw *w, const struct kttcp_result *r,
 		jw_u64(w, "mismatch_at", s->mismatch_at);
 	if (is_zerocopy(r))
 		json_zerocopy(w, s->zc_completions, s->zc_copied,
-			      s->zc_outstanding, s->zc_wait_ns);
+			      s->zc_outstanding, s->zc_wait_ns,
+			      s->status & KTTCP_ST_ZC_RESET);
 	jw_close(w, '}');
 }
 
@@ -411,7 +416,7 @@ void report_json(FILE *f, const struct kttcp_result *r)
 	json_cpu(&w, r);
 	if (is_zerocopy(r))
 		json_zerocopy(&w, r->zc_completions, r->zc_copied,
-			      r->zc_outstanding, r->zc_wait_ns);
+			      r->zc_outstanding, r->zc_wait_ns, r->zc_reset);
 	jw_open(&w, "verify", '{');
 	jw_bool(&w, "enabled", r->verify);
 	if (r->mismatch)

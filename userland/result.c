@@ -95,6 +95,8 @@ static void sum_streams(struct kttcp_result *r)
 			r->chunk = (unsigned int)s->chunk_peak;
 		if (s->status & KTTCP_ST_ZC_LEAKED)
 			r->zc_leaked = true;
+		if (s->status & KTTCP_ST_ZC_RESET)
+			r->zc_reset = true;
 		if ((s->status & KTTCP_ST_MISMATCH) && !r->mismatch) {
 			r->mismatch = true;
 			r->mismatch_at = s->mismatch_at;
@@ -138,7 +140,7 @@ void result_tally(struct kttcp_result *r)
 	r->zc_wait_ns = 0;
 	if (r->chunk_auto)
 		r->chunk = 0;
-	r->zc_leaked = r->mismatch = false;
+	r->zc_leaked = r->zc_reset = r->mismatch = false;
 	r->mismatch_at = 0;
 	r->error[0] = '\0';
 	sum_streams(r);
