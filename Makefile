@@ -67,10 +67,13 @@ kdir-check:
 module: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/module modules
 
-tests: tests/ioctl_test tests/failnth
+tests: tests/ioctl_test tests/hostile tests/failnth
 
-tests/ioctl_test: tests/ioctl_test.c include/kttcp.h
-	$(CC) $(TESTS_CFLAGS) -o $@ $<
+tests/ioctl_test: tests/ioctl_test.c tests/lib/ktest.c tests/lib/ktest.h include/kttcp.h
+	$(CC) $(TESTS_CFLAGS) -o $@ tests/ioctl_test.c tests/lib/ktest.c
+
+tests/hostile: tests/hostile.c tests/lib/ktest.c tests/lib/ktest.h include/kttcp.h
+	$(CC) $(TESTS_CFLAGS) -o $@ tests/hostile.c tests/lib/ktest.c
 
 tests/failnth: tests/failnth.c include/kttcp.h
 	$(CC) $(TESTS_CFLAGS) -o $@ $<
@@ -153,5 +156,5 @@ dkms-uninstall:
 clean:
 	$(MAKE) -C userland clean
 	-[ -f "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(CURDIR)/module clean
-	rm -f tests/ioctl_test
+	rm -f tests/ioctl_test tests/hostile tests/failnth
 	rm -rf build

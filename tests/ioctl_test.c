@@ -39,77 +39,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../include/kttcp.h"
+#include "lib/ktest.h"
 
 /* Every check main() runs, counted by hand: bump it with each new check. */
 #define PLANNED 67
-
-static const char *addr = "198.18.0.1";
-static int passed, failed;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", passed + failed + 1);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
-
-static int kttcp_open(void)
-{
-	int fd = open(KTTCP_DEVICE, O_RDWR);
-
-	if (fd < 0)
-		die(KTTCP_DEVICE);
-	return fd;
-}
-
-static void io_init(struct kttcp_io *io, int fd, unsigned int mode,
-		    uint64_t total)
-{
-	memset(io, 0, sizeof(*io));
-	io->size = sizeof(*io);
-	io->version = KTTCP_ABI_VERSION;
-	io->fd = fd;
-	io->mode = mode;
-	io->total = total;
-}
-
-/* A connected pair on loopback: *c is the client end, *s the accepted. */
-static void tcp_pair(int *c, int *s)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int l, one = 1;
-
-	inet_pton(AF_INET, addr, &sin.sin_addr);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, 4) ||
-	    bind(l, (struct sockaddr *)&sin, sizeof(sin)) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&sin, &len))
-		die("listen");
-	*c = socket(AF_INET, SOCK_STREAM, 0);
-	if (*c < 0 || connect(*c, (struct sockaddr *)&sin, sizeof(sin)))
-		die("connect");
-	*s = accept(l, NULL, NULL);
-	if (*s < 0)
-		die("accept");
-	close(l);
-}
 
 /*
  * A connection whose far end a child reads with read() until EOF; with
@@ -225,7 +158,7 @@ static void test_bad_fds(int kfd)
 	/* A connected UDP socket: connect() on UDP sends nothing. */
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	sin.sin_port = htons(9);
-	inet_pton(AF_INET, addr, &sin.sin_addr);
+	inet_pton(AF_INET, ktest_addr, &sin.sin_addr);
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
 		die("connect udp");
 	io_init(&io, fd, KTTCP_SEND_COPY, 4096);
@@ -642,7 +575,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "a:n")) != -1) {
 		switch (opt) {
 		case 'a':
-			addr = optarg;
+			ktest_addr = optarg;
 			break;
 		case 'n':
 			printf("%d\n", PLANNED);
@@ -652,7 +585,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	printf("1..%d\n", PLANNED);
+	tap_plan(PLANNED);
 	kfd = kttcp_open();
 	test_info(kfd);
 	test_bad_fds(kfd);
@@ -669,8 +602,5 @@ int main(int argc, char **argv)
 	test_progress();
 	test_no_page_leak();
 
-	if (passed + failed != PLANNED)
-		printf("# planned %d checks, ran %d\n", PLANNED, passed + failed);
-	printf("%d passed, %d failed, 0 skipped\n", passed, failed);
-	return failed || passed + failed != PLANNED ? 1 : 0;
+	return tap_done();
 }

@@ -5,6 +5,9 @@
 
 What it checks, on real transfers through the tool and the module:
   - the ioctl selftest (tests/ioctl_test: errnos, every mode pair, verify);
+  - hostile peers and racing callers (tests/hostile: urgent data,
+    timeouts as "no progress", half-closed sockets, one transfer per
+    socket, signals in zerocopy mode);
   - every send mode against every receive mode: bytes sent == received;
   - the modes really differ: only zerocopy reports completions, and on
     loopback/veth every one of them is reported copied; and the kernel's
@@ -39,32 +42,46 @@ QUICK = "--quick" in sys.argv
 SMODES = ["copy", "sendpage", "zerocopy"]
 RMODES = ["copy", "trunc", "readsock"]
 IOCTL_TEST = os.path.join(kt.REPO, "tests", "ioctl_test")
+HOSTILE = os.path.join(kt.REPO, "tests", "hostile")
 
 
-def ioctl_planned():
-    """How many checks tests/ioctl_test plans (ioctl_test -n); 0 if it
-    cannot say, which then fails test_ioctl_selftest."""
+def planned(prog):
+    """How many checks a C test program plans (PROG -n); 0 if it cannot
+    say, which then fails its closing check."""
     try:
-        r = subprocess.run([IOCTL_TEST, "-n"], capture_output=True,
+        r = subprocess.run([prog, "-n"], capture_output=True,
                            text=True, timeout=30)
         return int(r.stdout.strip()) if r.returncode == 0 else 0
     except (OSError, ValueError, subprocess.TimeoutExpired):
         return 0
 
 
-IOCTL_PLANNED = ioctl_planned()
+IOCTL_PLANNED = planned(IOCTL_TEST)
+HOSTILE_PLANNED = planned(HOSTILE)
+
+
+def c_program(t, prog, plan, prefix, timeout):
+    """Run a TAP C program on host a: its checks, then one that it exited
+    0 after exactly its plan."""
+    name = os.path.basename(prog)
+    argv = kt.on("a", [prog, "-a", kt.ADDR["a"]])
+    rc, out = kt.sh(" ".join(argv), timeout=timeout)
+    lines = [l for l in out.splitlines() if l.startswith(("ok", "not ok"))]
+    for line in lines:
+        t.check(line.startswith("ok"), prefix + line.split(" - ", 1)[-1])
+    t.check(rc == 0 and len(lines) == plan,
+            f"{name} exits 0 after {len(lines)} checks, its plan {plan}",
+            out[-500:])
 
 
 @kt.checks(IOCTL_PLANNED + 1)
 def test_ioctl_selftest(t):
-    argv = kt.on("a", [IOCTL_TEST, "-a", kt.ADDR["a"]])
-    rc, out = kt.sh(" ".join(argv), timeout=300)
-    lines = [l for l in out.splitlines() if l.startswith(("ok", "not ok"))]
-    for line in lines:
-        t.check(line.startswith("ok"), "ioctl " + line.split(" - ", 1)[-1])
-    t.check(rc == 0 and len(lines) == IOCTL_PLANNED,
-            f"ioctl_test exits 0 after {len(lines)} checks, its plan "
-            f"{IOCTL_PLANNED}", out[-500:])
+    c_program(t, IOCTL_TEST, IOCTL_PLANNED, "ioctl ", 300)
+
+
+@kt.checks(HOSTILE_PLANNED + 1)
+def test_hostile(t):
+    c_program(t, HOSTILE, HOSTILE_PLANNED, "hostile: ", 300)
 
 
 # Per pair: the byte counts, then the zerocopy report (zerocopy: its
@@ -393,8 +410,8 @@ def test_mode_paths(t):
 
 # --quick leaves the 5 GiB transfer out of the plan: a smaller group by
 # request, not a check that could not run.
-TESTS = [test_ioctl_selftest, test_mode_matrix, test_mode_paths,
-         test_timed] + \
+TESTS = [test_ioctl_selftest, test_hostile, test_mode_matrix,
+         test_mode_paths, test_timed] + \
     ([] if QUICK else [test_5gib]) + \
     [test_ipv6, test_verify_corruption, test_parallel, test_plain_peers,
      test_tool_errors, test_socket_options]

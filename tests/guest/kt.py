@@ -183,14 +183,15 @@ def wait(p, timeout):
     return p.returncode, out, err
 
 
-def _ss_wait(host, args, ok, timeout):
-    """Until one of host's TCP sockets that ss -Htn ARGS lists passes
-    ok(its columns); False after timeout seconds."""
+def _ss_wait(host, args, ok, timeout, count=1):
+    """Until @count of host's TCP sockets that ss -Htn ARGS lists pass
+    ok(their columns); False after timeout seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         r = subprocess.run(on(host, ["ss", "-Htn"] + args),
                            capture_output=True, text=True)
-        if any(ok(line.split()) for line in r.stdout.splitlines()):
+        if sum(bool(ok(line.split()))
+               for line in r.stdout.splitlines()) >= count:
             return True
         time.sleep(0.05)
     return False
@@ -208,12 +209,12 @@ def accepted(host, port, timeout=20.0):
                     lambda w: True, timeout)
 
 
-def sending(host, port, timeout=20.0):
-    """Wait until host's connection to port has bytes its peer has not
-    acknowledged (Send-Q > 0): the sender is in its send loop (and, with
-    a peer that never reads, about to block there for good)."""
+def sending(host, port, timeout=20.0, count=1):
+    """Wait until @count of host's connections to port have bytes their
+    peer has not acknowledged (Send-Q > 0): the sender is in its send
+    loop (and, with a peer that never reads, about to block there)."""
     return _ss_wait(host, ["state", "established", f"dport = :{port}"],
-                    lambda w: len(w) >= 2 and int(w[1]) > 0, timeout)
+                    lambda w: len(w) >= 2 and int(w[1]) > 0, timeout, count)
 
 
 _port = [23000]

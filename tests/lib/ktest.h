@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktest.h - what the C tests of /dev/kttcp share (ioctl_test, hostile):
+ * TAP output against a fixed plan, the device, and loopback TCP pairs.
+ */
+#ifndef KTTCP_KTEST_H
+#define KTTCP_KTEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../include/kttcp.h"
+
+/* Where tcp_pair() listens: 198.18.0.1 is on lo in every lab topology. */
+extern const char *ktest_addr;
+
+/* "ok N - ..." or "not ok N - ..."; returns @ok. */
+bool check(bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tap_plan(int planned);
+/* The closing line; the exit status: 1 if a check failed or the count
+ * of checks run is not the plan. */
+int tap_done(void);
+
+void die(const char *what) __attribute__((noreturn));
+int kttcp_open(void);
+void io_init(struct kttcp_io *io, int fd, unsigned int mode, uint64_t total);
+/* A connected pair on loopback: *c is the client end, *s the accepted. */
+void tcp_pair(int *c, int *s);
+/* Monotonic seconds. */
+double now(void);
+
+#endif /* KTTCP_KTEST_H */
