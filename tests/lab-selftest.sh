@@ -19,7 +19,7 @@
 #     run with 123 before the command runs;
 #   - a command that never ends is killed by -T with status 124;
 #   - a kernel that stalls before userspace is booted again once, said on
-#     stderr, and then fails with 124;
+#     stderr, and then fails with 124 (an oops there is retried alike);
 #   - every kernel of the lab (6.1, 6.12, newest, rt, debug) boots the
 #     release scripts/lab-common.sh resolves, kttcp.ko loads there and
 #     /dev/kttcp is crw-------;
@@ -142,7 +142,7 @@ test_stalled_boot() {
 	LAB_BOOT_TIMEOUT=3 run_lab -q --no-module -k 6.12 -t vms -- 'echo ran'
 	check "a kernel stalled before userspace is booted again once, then fails with 124" \
 		eval '[ $rc = 124 ] && out_is "" &&
-			[ "$(grep -c "kernel stalled before userspace" "$tmp/err")" = 1 ]'
+			[ "$(grep -c "kernel failed before userspace" "$tmp/err")" = 1 ]'
 }
 
 test_module() {
