@@ -9,7 +9,8 @@ peer.  This one plays the parts the tests need:
     peer.py source HOST PORT N [--corrupt OFF]
                                         connect, send N pattern bytes
                                         (byte OFF flipped), close
-    peer.py stall PORT                  accept, never read (full window)
+    peer.py stall PORT [N]              accept (N connections), never read
+                                        (full windows)
     peer.py reset PORT N                accept, read N bytes, then reset
                                         the connection (SO_LINGER 0)
     peer.py quiet HOST PORT             connect, send nothing, keep open
@@ -35,15 +36,16 @@ def pattern(off, n):
     return (period * reps)[start:start + n]
 
 
-def listen_accept(port):
+def listen_accept(port, n=1):
+    """The first connection accepted on port, or a list of the first n."""
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     s.bind(("::", port))
-    s.listen(1)
-    c, _ = s.accept()
+    s.listen(n)
+    cs = [s.accept()[0] for _ in range(n)]
     s.close()
-    return c
+    return cs[0] if n == 1 else cs
 
 
 def sink(port, verify):
@@ -91,7 +93,8 @@ def source(host, port, n, corrupt, rst=False):
 
 
 def hold(c):
-    """Keep c open, reading nothing, until a signal ends us."""
+    """Keep c (a socket or a list) open, reading nothing, until a signal
+    ends us."""
     done = []
     signal.signal(signal.SIGTERM, lambda *_: done.append(1))
     signal.signal(signal.SIGINT, lambda *_: done.append(1))
@@ -123,7 +126,7 @@ def main(a):
     elif a[0] == "rstsource":
         source(a[1], int(a[2]), int(a[3]), None, rst=True)
     elif a[0] == "stall":
-        hold(listen_accept(int(a[1])))
+        hold(listen_accept(int(a[1]), int(a[2]) if len(a) > 2 else 1))
     elif a[0] == "reset":
         reset(int(a[1]), int(a[2]))
     elif a[0] == "quiet":
