@@ -82,5 +82,6 @@ int kttcp_recv(struct kttcp_xfer *x);
 /* Shared by both loops (kttcp_loop.c). */
 int kttcp_loop_should_stop(struct kttcp_xfer *x, int *err);
 void kttcp_account(struct kttcp_xfer *x, size_t n);
+bool kttcp_sock_layered(const struct sock *sk);
 
 #endif /* _KTTCP_INTERNAL_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kttcp_loop.c - what the send and receive loops share: when to stop,
- * and how progress is counted.
+ * how progress is counted, and whether TCP is all there is to a socket.
  *
  * Below both loops and above nothing: kttcp_main.c sets a transfer up and
  * calls a loop, the loops call in here, never back up into the device.
@@ -9,6 +9,8 @@
 #include <linux/atomic.h>
 #include <linux/ktime.h>
 #include <linux/sched/signal.h>
+#include <net/inet_connection_sock.h>
+#include <net/sock.h>
 
 #include "kttcp.h"
 
@@ -38,4 +40,15 @@ void kttcp_account(struct kttcp_xfer *x, size_t n)
 	x->io->bytes += n;
 	x->io->calls++;
 	atomic64_add(n, &x->kf->bytes);
+}
+
+/*
+ * Does another layer own this socket's byte stream: an upper layer
+ * protocol (kTLS, ...: icsk_ulp_ops) or a BPF sockmap or KCM (each holds
+ * sk_user_data)?  Such a layer may read the stream itself, or refuse what
+ * plain TCP allows (kTLS fails a disconnect).
+ */
+bool kttcp_sock_layered(const struct sock *sk)
+{
+	return inet_csk(sk)->icsk_ulp_ops || READ_ONCE(sk->sk_user_data);
 }

@@ -149,17 +149,10 @@ static int kttcp_readsock_wait(struct sock *sk, long *timeo)
 
 /*
  * tcp_read_sock() takes bytes straight off TCP's receive queue.  On a
- * socket that another layer reads (kTLS or another upper layer protocol,
- * a BPF sockmap, KCM: each holds icsk_ulp_ops or sk_user_data) that
- * would steal its bytes or hand out ciphertext, so it is refused.  Looked
- * at under the socket lock on every pass: one can be attached at any time.
+ * socket that another layer reads (kttcp_sock_layered()) that would steal
+ * its bytes or hand out ciphertext, so it is refused.  Looked at under the
+ * socket lock on every pass: one can be attached at any time.
  */
-static bool kttcp_readsock_taken(struct sock *sk)
-{
-	return inet_csk(sk)->icsk_ulp_ops ||
-	       READ_ONCE(sk->sk_user_data);
-}
-
 /* Is the next byte to read the urgent one?  Under the socket lock. */
 static bool kttcp_at_urgent_mark(struct sock *sk)
 {
@@ -196,7 +189,7 @@ static int kttcp_recv_readsock(struct kttcp_xfer *x)
 		read_descriptor_t desc = { .count = kttcp_recv_len(x) };
 		int n;
 
-		if (kttcp_readsock_taken(sk)) {
+		if (kttcp_sock_layered(sk)) {
 			err = -EOPNOTSUPP;
 			break;
 		}

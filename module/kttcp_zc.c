@@ -42,7 +42,8 @@
  *    Then kttcp disconnects the socket (what connect(AF_UNSPEC) does),
  *    which purges the write queue and so completes everything not already
  *    inside a device (KTTCP_ST_ZC_RESET), and waits KTTCP_ZC_GRACE for
- *    the rest.
+ *    the rest.  Not a socket another layer owns (kTLS refuses, and would
+ *    be left marked disconnecting): that one is left as it is.
  *
  * Whenever the ioctl returns before the last page is back, it detaches
  * (KTTCP_ST_ZC_LEAKED, which names a detach, not a leak): the transfer
@@ -216,12 +217,34 @@ void kttcp_zc_sent(struct kttcp_zc *zc, size_t n)
 	zc->cur->sent += n;
 }
 
-/* Make the stack let go of the write queue: connect(AF_UNSPEC). */
-static void kttcp_zc_disconnect(struct socket *sock)
+/*
+ * Make the stack let go of the write queue: connect(AF_UNSPEC), on a
+ * plain TCP socket only.  Another layer on it may refuse (kTLS does) and
+ * inet_stream_connect() then leaves the socket SS_DISCONNECTING, which
+ * the caller never asked for and which makes its own connect() fail with
+ * EINVAL; such a socket is left alone.  Returns true if disconnected.
+ */
+static bool kttcp_zc_disconnect(struct socket *sock)
 {
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct sock *sk = sock->sk;
+	bool layered;
+	int err;
 
-	kttcp_kernel_connect(sock, &unspec, sizeof(unspec), 0);
+	lock_sock(sk);
+	layered = kttcp_sock_layered(sk);
+	release_sock(sk);
+	if (layered)
+		return false;
+	err = kttcp_kernel_connect(sock, &unspec, sizeof(unspec), 0);
+	if (!err)
+		return true;
+	/* A layer came between the look and the call: undo its mark. */
+	lock_sock(sk);
+	if (sock->state == SS_DISCONNECTING)
+		sock->state = SS_CONNECTED;
+	release_sock(sk);
+	return false;
 }
 
 /*
@@ -265,13 +288,15 @@ static long kttcp_zc_wait(struct kttcp_zc *zc, struct sock *sk, long timeo)
 }
 
 /*
- * No acknowledgement for SO_SNDTIMEO: disconnect, then a grace period.
- * Returns true if the transfer was detached.
+ * No acknowledgement for SO_SNDTIMEO: disconnect, then a grace period; or,
+ * on a socket that cannot be disconnected, detach at once.  Returns true
+ * if the transfer was detached.
  */
 static bool kttcp_zc_reclaim(struct kttcp_zc *zc, struct socket *sock,
 			     struct kttcp_io *io)
 {
-	kttcp_zc_disconnect(sock);
+	if (!kttcp_zc_disconnect(sock))
+		return kttcp_zc_detach(zc, io);
 	io->status |= KTTCP_ST_ZC_RESET;
 	if (wait_for_completion_timeout(&zc->done, KTTCP_ZC_GRACE))
 		return false;

@@ -17,6 +17,8 @@
  *    timeout (and longer in sum) is served to the end in every mode;
  *  - a half-closed socket (its owner did shutdown(SHUT_WR)) receives in
  *    every mode, and sending on it is EPIPE with nothing moved;
+ *  - a zerocopy send on a kTLS socket (which refuses a disconnect) that
+ *    times out with pages lent leaves the socket connected and usable;
  *  - one transfer per socket: while one runs, another on the same socket
  *    gets EBUSY, from another process, another open file of /dev/kttcp,
  *    or a dup()ed descriptor, sending or receiving; then it is free;
@@ -46,7 +48,7 @@
 
 #include "lib/ktest.h"
 
-#define PLANNED	36
+#define PLANNED	39
 
 #define KIB	1024
 #define MIB	(1024 * 1024)
@@ -311,7 +313,8 @@ static void peer_trickle(int s, void *arg)
 }
 
 struct slow_reader {
-	int result;		/* pipe: struct { total, err } */
+	int result;		/* pipe: struct read_report */
+	unsigned int pause_ms;	/* after each read of up to 64 KiB */
 };
 
 struct read_report {
@@ -319,7 +322,7 @@ struct read_report {
 	int err;
 };
 
-/* Read 64 KiB every 100 ms until EOF; report the count and the error. */
+/* Read 64 KiB at a time until EOF; report the count and the error. */
 static void peer_slow_reader(int s, void *arg)
 {
 	const struct slow_reader *r = arg;
@@ -329,7 +332,7 @@ static void peer_slow_reader(int s, void *arg)
 
 	while ((k = read(s, b, sizeof(b))) > 0) {
 		rep.total += k;
-		usleep(100 * 1000);
+		usleep(r->pause_ms * 1000);
 	}
 	rep.err = k < 0 ? errno : 0;
 	pipe_write(r->result, &rep, sizeof(rep));
@@ -372,6 +375,7 @@ static void test_timeouts(void)
 		    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(int)))
 			die("SO_SNDBUFFORCE/SO_RCVBUF");
 		r.result = p[1];
+		r.pause_ms = 100;
 		pid = child(peer_slow_reader, s, c, &r);
 		close(s);
 		close(p[1]);
@@ -458,6 +462,64 @@ static void test_half_closed(void)
 		close(c);
 		close(s);
 	}
+	close(kfd);
+}
+
+/* --- a socket another layer owns is never disconnected -------------- */
+
+/*
+ * kTLS (the ULP alone, no keys: TCP still sends) refuses a disconnect.
+ * A zerocopy send on it that times out with pages lent must leave it as it
+ * was: connected (connect() says EISCONN, not EINVAL for a socket marked
+ * disconnecting), the pages left with the stack, and the stream intact.
+ */
+static void test_layered_timeout(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct read_report rep = { 0, -1 };
+	struct slow_reader r = { .pause_ms = 0 };
+	struct kttcp_io io, io2;
+	int c, s, rc, rc2, ulp, e, p[2], kfd = kttcp_open();
+	pid_t pid;
+
+	if (system("modprobe -q tls") != 0)
+		fprintf(stderr, "modprobe tls failed\n");
+	tcp_pair(&c, &s);
+	ulp = setsockopt(c, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls"));
+	set_timeo(c, SO_SNDTIMEO, 1.0);
+	io_init(&io, c, KTTCP_SEND_ZEROCOPY, 64ULL * MIB);
+	rc = guarded_ioctl(kfd, KTTCP_IOC_SEND, &io, 30);
+	check(ulp == 0 && rc == EAGAIN && (io.status & KTTCP_ST_ZC_LEAKED) &&
+	      io.zc_outstanding > 0 && !(io.status & KTTCP_ST_ZC_RESET),
+	      "kTLS socket, peer not reading: SO_SNDTIMEO ends zerocopy (%s), %llu batches left lent, %s",
+	      ulp ? "no kTLS" : err_name(rc),
+	      (unsigned long long)io.zc_outstanding,
+	      io.status & KTTCP_ST_ZC_RESET ? "connection reset" : "no reset");
+	if (getpeername(c, (struct sockaddr *)&ss, &len))
+		die("getpeername");
+	rc2 = connect(c, (struct sockaddr *)&ss, len);
+	e = errno;
+	check(rc2 == -1 && e == EISCONN,
+	      "... and the socket is still connected: connect() says %s",
+	      rc2 ? strerror(e) : "success");
+	if (pipe(p))
+		die("pipe");
+	r.result = p[1];
+	pid = child(peer_slow_reader, s, c, &r);
+	close(s);
+	close(p[1]);
+	io_init(&io2, c, KTTCP_SEND_COPY, MIB);
+	rc2 = guarded_ioctl(kfd, KTTCP_IOC_SEND, &io2, 30);
+	close(c);
+	pipe_read(p[0], &rep, sizeof(rep), 30);
+	close(p[0]);
+	reap(pid);
+	check(rc2 == 0 && rep.err == 0 && rep.total == io.bytes + io2.bytes,
+	      "... and usable: the peer reads %llu bytes, the module reported %llu + %llu (%s), then %s",
+	      (unsigned long long)rep.total, (unsigned long long)io.bytes,
+	      (unsigned long long)io2.bytes, err_name(rc2),
+	      rep.err < 0 ? "no report" : rep.err ? strerror(rep.err) : "EOF");
 	close(kfd);
 }
 
@@ -693,6 +755,7 @@ int main(int argc, char **argv)
 	test_urgent();
 	test_timeouts();
 	test_half_closed();
+	test_layered_timeout();
 	test_busy();
 	test_zerocopy_signal();
 	return tap_done();
