@@ -16,7 +16,14 @@
  * A mismatch of either fails with EINVAL before anything else happens (a
  * future module may accept older sizes; this one accepts only its own).
  * All fields have fixed widths and natural alignment, so 32-bit and 64-bit
- * callers share one layout.  Reserved fields must be zero on input.
+ * callers share one layout.  Reserved fields must be zero on input
+ * (EINVAL otherwise), in every structure.
+ *
+ * ABI 2 (this header) moved the ioctl numbers to 'k' 0x20-0x23, away from
+ * the ranges Documentation/userspace-api/ioctl/ioctl-number.rst gives to
+ * spidev, kyro and hsi_char ('k' 0x00-0x17), renamed KTTCP_ST_ZC_LEAKED
+ * to KTTCP_ST_ZC_DETACHED, added KTTCP_ST_ZC_RESET and KTTCP_SYSFS_ABI,
+ * and checks every reserved field.  ABI 1 requests get ENOTTY.
  *
  * Byte counts are 64-bit.  (NetBSD's kttcp stops at 2^31.)
  *
@@ -32,16 +39,18 @@
 #ifndef _UAPI_KTTCP_H
 #define _UAPI_KTTCP_H
 
-#ifdef __KERNEL__
+#include <linux/ioctl.h>
 #include <linux/types.h>
-#else
-#include <linux/types.h>
-#include <sys/ioctl.h>
-#endif
 
-#define KTTCP_ABI_VERSION	1
+#define KTTCP_ABI_VERSION	2
 #define KTTCP_DEVICE		"/dev/kttcp"
 #define KTTCP_DEFAULT_PORT	22222
+
+/*
+ * The loaded module's KTTCP_ABI_VERSION, as decimal text: readable whatever
+ * the ABI, so that a tool built for another one can say which it found.
+ */
+#define KTTCP_SYSFS_ABI		"/sys/class/misc/kttcp/abi_version"
 
 /* Send modes (struct kttcp_io.mode with KTTCP_IOC_SEND). */
 enum kttcp_send_mode {
@@ -69,8 +78,9 @@ enum kttcp_recv_mode {
 #define KTTCP_ST_DURATION	(1U << 2)  /* send: the duration ran out */
 #define KTTCP_ST_SIGNAL		(1U << 3)  /* a signal stopped the loop */
 #define KTTCP_ST_MISMATCH	(1U << 4)  /* verify: pattern mismatch */
-#define KTTCP_ST_ZC_LEAKED	(1U << 5)  /* zerocopy: returned before every
-					    * page was back (a detach) */
+#define KTTCP_ST_ZC_DETACHED	(1U << 5)  /* zerocopy: returned before every
+					    * page was back (not a leak: the
+					    * pages come back later) */
 #define KTTCP_ST_ZC_RESET	(1U << 6)  /* zerocopy: no ACK for SO_SNDTIMEO,
 					    * the socket was disconnected to
 					    * get the pages back */
@@ -120,7 +130,7 @@ enum kttcp_recv_mode {
  *                says why batches and not skbs).
  *   zc_outstanding
  *                zerocopy: batches still lent to the stack when the ioctl
- *                returned (0 unless KTTCP_ST_ZC_LEAKED).
+ *                returned (0 unless KTTCP_ST_ZC_DETACHED).
  *   zc_wait_ns   zerocopy: time spent after the last send waiting for the
  *                stack to hand every lent page back (not in elapsed_ns,
  *                so every send mode measures the same thing: the time to
@@ -158,7 +168,7 @@ struct kttcp_io {
 
 /*
  * KTTCP_IOC_INFO argument: what this module and kernel can do.
- * Input: size, version.  Output: the rest.
+ * Input: size, version (reserved0 and reserved zero).  Output: the rest.
  *   abi_version  the module's KTTCP_ABI_VERSION.
  *   send_modes   bit (1 << enum kttcp_send_mode) per supported mode.
  *   recv_modes   bit (1 << enum kttcp_recv_mode) per supported mode.
@@ -180,7 +190,8 @@ struct kttcp_info {
 /*
  * KTTCP_IOC_PROGRESS argument: bytes moved so far by the transfers running
  * on this open file of /dev/kttcp (for interval reports from another
- * thread).  Input: size, version.  Output: bytes, active.
+ * thread).  Input: size, version (reserved0 zero).  Output: bytes,
+ * active.
  */
 struct kttcp_progress {
 	__u32	size;
@@ -190,10 +201,11 @@ struct kttcp_progress {
 	__u32	reserved0;
 };
 
+/* 'k' 0x20-0x2F: free in ioctl-number.rst (6.12); 0x20-0x23 in use. */
 #define KTTCP_IOC_MAGIC		'k'
-#define KTTCP_IOC_INFO		_IOWR(KTTCP_IOC_MAGIC, 0x00, struct kttcp_info)
-#define KTTCP_IOC_SEND		_IOWR(KTTCP_IOC_MAGIC, 0x01, struct kttcp_io)
-#define KTTCP_IOC_RECV		_IOWR(KTTCP_IOC_MAGIC, 0x02, struct kttcp_io)
-#define KTTCP_IOC_PROGRESS	_IOWR(KTTCP_IOC_MAGIC, 0x03, struct kttcp_progress)
+#define KTTCP_IOC_INFO		_IOWR(KTTCP_IOC_MAGIC, 0x20, struct kttcp_info)
+#define KTTCP_IOC_SEND		_IOWR(KTTCP_IOC_MAGIC, 0x21, struct kttcp_io)
+#define KTTCP_IOC_RECV		_IOWR(KTTCP_IOC_MAGIC, 0x22, struct kttcp_io)
+#define KTTCP_IOC_PROGRESS	_IOWR(KTTCP_IOC_MAGIC, 0x23, struct kttcp_progress)
 
 #endif /* _UAPI_KTTCP_H */

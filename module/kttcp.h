@@ -53,7 +53,7 @@ struct kttcp_xfer {
  * pages round and round yields the endless stream KTTCP_PATTERN(i).
  */
 #define KTTCP_PAT_PAGES		KTTCP_PATTERN_PERIOD
-#define KTTCP_PAT_BYTES		((u64)KTTCP_PAT_PAGES * PAGE_SIZE)
+#define KTTCP_PAT_BYTES		((u32)(KTTCP_PAT_PAGES * PAGE_SIZE))
 
 struct kttcp_pattern {
 	struct page	*pages[KTTCP_PAT_PAGES];

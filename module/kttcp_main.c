@@ -12,8 +12,8 @@
  * argument passes before anything happens, and the pieces the send and
  * receive loops share.  Rules it enforces:
  *
- *  - Bad input changes nothing: size/version/mode/flag/limit errors give
- *    EINVAL, a bad fd EBADF or ENOTSOCK, a socket that is not TCP
+ *  - Bad input changes nothing: size/version/mode/flag/limit errors and
+ *    a reserved field not zero give EINVAL, a bad fd EBADF or ENOTSOCK, a socket that is not TCP
  *    EPROTONOSUPPORT, a TCP socket that is not connected ENOTCONN (for
  *    sending: shut down for writing EPIPE), a socket another transfer is
  *    running on EBUSY, a bad pointer EFAULT, an unknown ioctl ENOTTY.
@@ -28,6 +28,7 @@
  * long as the caller likes, which is root's call (see README to grant a
  * group access with udev).
  */
+#include <linux/device.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/list.h>
@@ -37,6 +38,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
 #include <net/sock.h>
@@ -246,6 +248,8 @@ static long kttcp_ioc_info(void __user *uarg)
 	err = kttcp_copy_in(&info, uarg, sizeof(info));
 	if (err)
 		return err;
+	if (info.reserved0 || info.reserved[0] || info.reserved[1])
+		return -EINVAL;
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	info.version = KTTCP_ABI_VERSION;
@@ -267,6 +271,8 @@ static long kttcp_ioc_progress(struct kttcp_file *kf, void __user *uarg)
 	err = kttcp_copy_in(&p, uarg, sizeof(p));
 	if (err)
 		return err;
+	if (p.reserved0)
+		return -EINVAL;
 	p.bytes = atomic64_read(&kf->bytes);
 	p.active = atomic_read(&kf->active);
 	p.reserved0 = 0;
@@ -320,11 +326,29 @@ static const struct file_operations kttcp_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * KTTCP_SYSFS_ABI: the ABI in a place every tool can read, whatever ABI
+ * it was built for (an ioctl of another ABI gets ENOTTY or EINVAL).
+ */
+static ssize_t abi_version_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", KTTCP_ABI_VERSION);
+}
+static DEVICE_ATTR_RO(abi_version);
+
+static struct attribute *kttcp_attrs[] = {
+	&dev_attr_abi_version.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(kttcp);
+
 static struct miscdevice kttcp_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "kttcp",
 	.fops	= &kttcp_fops,
 	.mode	= 0600,
+	.groups	= kttcp_groups,
 };
 
 static int __init kttcp_init(void)

@@ -15,6 +15,7 @@
  * reference counts, not kttcp, decide when they are freed.
  */
 #include <linux/gfp.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -33,9 +34,21 @@ void kttcp_pattern_free(struct kttcp_pattern *pat)
 	kfree(pat);
 }
 
+/*
+ * Stream offsets are u64: a 32-bit kernel has no 64-bit '%' (no
+ * __umoddi3), so remainders go through div_u64_rem().
+ */
+static u32 kttcp_mod(u64 pos, u32 by)
+{
+	u32 rem;
+
+	div_u64_rem(pos, by, &rem);
+	return rem;
+}
+
 static void kttcp_fill(u8 *p, size_t len, u64 pos)
 {
-	unsigned int v = pos % KTTCP_PATTERN_PERIOD;
+	unsigned int v = kttcp_mod(pos, KTTCP_PATTERN_PERIOD);
 	size_t i;
 
 	for (i = 0; i < len; i++) {
@@ -78,7 +91,7 @@ unsigned int kttcp_pattern_bvec_max(size_t chunk)
 unsigned int kttcp_pattern_bvec(const struct kttcp_pattern *pat,
 				struct bio_vec *bv, u64 pos, size_t len)
 {
-	u64 off = pos % KTTCP_PAT_BYTES;
+	u32 off = kttcp_mod(pos, KTTCP_PAT_BYTES);
 	unsigned int pg = off >> PAGE_SHIFT;
 	unsigned int in = off & ~PAGE_MASK;
 	unsigned int nr = 0;
@@ -116,7 +129,7 @@ u8 *kttcp_pattern_ref_alloc(size_t chunk)
  */
 s64 kttcp_pattern_check(const u8 *ref, const u8 *buf, size_t len, u64 pos)
 {
-	const u8 *want = ref + pos % KTTCP_PATTERN_PERIOD;
+	const u8 *want = ref + kttcp_mod(pos, KTTCP_PATTERN_PERIOD);
 	size_t i;
 
 	if (!memcmp(buf, want, len))

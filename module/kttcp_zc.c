@@ -46,7 +46,7 @@
  *    be left marked disconnecting): that one is left as it is.
  *
  * Whenever the ioctl returns before the last page is back, it detaches
- * (KTTCP_ST_ZC_LEAKED, which names a detach, not a leak): the transfer
+ * (KTTCP_ST_ZC_DETACHED, which names a detach, not a leak): the transfer
  * then frees itself on its last completion, and holds a module reference
  * until then, so rmmod is refused while the stack may still call into
  * this module.  The pages themselves are the pattern's, which nothing
@@ -259,7 +259,7 @@ static bool kttcp_zc_detach(struct kttcp_zc *zc, struct kttcp_io *io)
 	io->zc_copied = atomic_long_read(&zc->copied);
 	__module_get(THIS_MODULE);
 	if (atomic_xchg(&zc->state, KTTCP_ZC_DETACHED) != KTTCP_ZC_DONE) {
-		io->status |= KTTCP_ST_ZC_LEAKED;
+		io->status |= KTTCP_ST_ZC_DETACHED;
 		return true;
 	}
 	module_put(THIS_MODULE);

@@ -496,7 +496,7 @@ static const char *success_why(const struct kcase *c, const struct call *r,
 				 (unsigned long long)total);
 			return why;
 		}
-		if (io.status & (KTTCP_ST_MISMATCH | KTTCP_ST_ZC_LEAKED)) {
+		if (io.status & (KTTCP_ST_MISMATCH | KTTCP_ST_ZC_DETACHED)) {
 			snprintf(why, sz, "success with status %#x",
 				 io.status);
 			return why;
@@ -625,7 +625,7 @@ static bool one_point(const struct kcase *c, struct conn *cn, unsigned int n,
 		res->ok++;
 	} else if (r.rc && r.err == expect_errno && !all_unexpected &&
 		   (!valid || io.error == expect_errno) &&
-		   !(valid && (io.status & KTTCP_ST_ZC_LEAKED))) {
+		   !(valid && (io.status & KTTCP_ST_ZC_DETACHED))) {
 		expected = true;
 		if (expect_errno == ENOMEM)
 			res->enomem++;

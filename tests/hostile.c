@@ -490,7 +490,7 @@ static void test_layered_timeout(void)
 	set_timeo(c, SO_SNDTIMEO, 1.0);
 	io_init(&io, c, KTTCP_SEND_ZEROCOPY, 64ULL * MIB);
 	rc = guarded_ioctl(kfd, KTTCP_IOC_SEND, &io, 30);
-	check(ulp == 0 && rc == EAGAIN && (io.status & KTTCP_ST_ZC_LEAKED) &&
+	check(ulp == 0 && rc == EAGAIN && (io.status & KTTCP_ST_ZC_DETACHED) &&
 	      io.zc_outstanding > 0 && !(io.status & KTTCP_ST_ZC_RESET),
 	      "kTLS socket, peer not reading: SO_SNDTIMEO ends zerocopy (%s), %llu batches left lent, %s",
 	      ulp ? "no kTLS" : err_name(rc),
@@ -698,7 +698,7 @@ static void zc_signal(bool reading)
 	check(got && io[0].error == EINTR &&
 	      (io[0].status & KTTCP_ST_SIGNAL) && secs < 1.0 &&
 	      !(io[0].status & KTTCP_ST_ZC_RESET) &&
-	      (reading || ((io[0].status & KTTCP_ST_ZC_LEAKED) &&
+	      (reading || ((io[0].status & KTTCP_ST_ZC_DETACHED) &&
 			   io[0].zc_outstanding > 0)),
 	      "zerocopy, %s: a signal ends the send in %.2f s (%s), %s, status %#x, %llu batches left lent",
 	      what, secs, got ? err_name(io[0].error) : "no result",

@@ -10,10 +10,12 @@
  *
  * Checks, each printed as "ok N - ..." or "not ok N - ...":
  *  - KTTCP_IOC_INFO reports the ABI version, all modes and uname's release;
+ *    KTTCP_SYSFS_ABI says the same, and ABI 1's request numbers are gone;
  *  - every kind of bad input gets its errno and leaves the socket usable
  *    and untouched (no byte moves): bad fds, non-TCP sockets, unconnected
  *    and listening TCP sockets, unknown ioctls, wrong size/version, unknown
- *    modes and flags, zero and absurd sizes, bad user pointers;
+ *    modes and flags, reserved fields set in every structure, zero and
+ *    absurd sizes, bad user pointers;
  *  - every send mode against every receive mode moves exactly the bytes
  *    asked for, in-kernel at both ends, with verify on for copy receives;
  *  - verify catches a corrupted byte at the right offset;
@@ -42,7 +44,7 @@
 #include "lib/ktest.h"
 
 /* Every check main() runs, counted by hand: bump it with each new check. */
-#define PLANNED 67
+#define PLANNED 73
 
 /*
  * A connection whose far end a child reads with read() until EOF; with
@@ -123,6 +125,19 @@ static void test_info(int kfd)
 	expect_errno(kfd, KTTCP_IOC_INFO, NULL, EFAULT, "INFO NULL pointer");
 	expect_errno(kfd, KTTCP_IOC_INFO, (void *)8, EFAULT,
 		     "INFO unmapped pointer");
+	info.size = sizeof(info);
+	info.reserved0 = 1;
+	expect_errno(kfd, KTTCP_IOC_INFO, &info, EINVAL,
+		     "INFO reserved0 set");
+	info.reserved0 = 0;
+	info.reserved[0] = 1;
+	expect_errno(kfd, KTTCP_IOC_INFO, &info, EINVAL,
+		     "INFO reserved[0] set");
+	info.reserved[0] = 0;
+	info.reserved[1] = 1;
+	expect_errno(kfd, KTTCP_IOC_INFO, &info, EINVAL,
+		     "INFO reserved[1] set");
+	info.reserved[1] = 0;
 
 	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -139,6 +154,26 @@ static void test_info(int kfd)
 		     "unknown ioctl magic");
 	expect_errno(kfd, _IOWR('k', 0x01, struct kttcp_progress), &info, ENOTTY,
 		     "SEND number with the wrong size encoded");
+}
+
+/*
+ * ABI 1's requests ('k' 0x00-0x03, in ranges ioctl-number.rst gives to
+ * other drivers) are gone; the ABI is readable in sysfs for any tool.
+ */
+static void test_abi(int kfd)
+{
+	struct kttcp_info info = { .size = sizeof(info), .version = 1 };
+	char buf[16] = "";
+	int fd = open(KTTCP_SYSFS_ABI, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	check(n > 0 && atoi(buf) == KTTCP_ABI_VERSION && buf[n - 1] == '\n',
+	      "%s reads %d (got \"%.*s\")", KTTCP_SYSFS_ABI,
+	      KTTCP_ABI_VERSION, n > 0 ? (int)n - 1 : 0, buf);
+	expect_errno(kfd, _IOWR('k', 0x00, struct kttcp_info), &info, ENOTTY,
+		     "ABI 1's INFO request number");
 }
 
 static void test_bad_fds(int kfd)
@@ -331,7 +366,7 @@ static void test_pair(unsigned int smode, unsigned int rmode,
 	if (smode == KTTCP_SEND_ZEROCOPY)
 		check(io.zc_completions > 0 && !io.zc_outstanding &&
 		      io.zc_copied == io.zc_completions &&
-		      !(io.status & KTTCP_ST_ZC_LEAKED),
+		      !(io.status & KTTCP_ST_ZC_DETACHED),
 		      "zerocopy on loopback: %llu completions, %llu copied, all back",
 		      (unsigned long long)io.zc_completions,
 		      (unsigned long long)io.zc_copied);
@@ -503,6 +538,10 @@ static void test_progress(void)
 	p.version = 0;
 	expect_errno(kfd, KTTCP_IOC_PROGRESS, &p, EINVAL,
 		     "PROGRESS wrong version");
+	p.version = KTTCP_ABI_VERSION;
+	p.reserved0 = 1;
+	expect_errno(kfd, KTTCP_IOC_PROGRESS, &p, EINVAL,
+		     "PROGRESS reserved0 set");
 	close(c);
 	close(kfd);
 	wait(NULL);
@@ -588,6 +627,7 @@ int main(int argc, char **argv)
 	tap_plan(PLANNED);
 	kfd = kttcp_open();
 	test_info(kfd);
+	test_abi(kfd);
 	test_bad_fds(kfd);
 	test_bad_args(kfd);
 	close(kfd);

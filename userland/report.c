@@ -153,7 +153,7 @@ static void outcome_stream(FILE *f, const struct kttcp_result *r,
 	if (s->status & KTTCP_ST_ZC_RESET)
 		fprintf(f, "kttcp: warning: %szerocopy: no acknowledgement for the -w time, connection reset to take the lent pages back\n",
 			pfx);
-	if (s->status & KTTCP_ST_ZC_LEAKED)
+	if (s->status & KTTCP_ST_ZC_DETACHED)
 		fprintf(f, "kttcp: note: %szerocopy: %llu batches still lent to the stack, returned when TCP is done with them\n",
 			pfx, (unsigned long long)s->zc_outstanding);
 }

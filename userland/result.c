@@ -93,8 +93,8 @@ static void sum_streams(struct kttcp_result *r)
 			r->zc_wait_ns = s->zc_wait_ns;
 		if (r->chunk_auto && s->chunk_peak > r->chunk)
 			r->chunk = (unsigned int)s->chunk_peak;
-		if (s->status & KTTCP_ST_ZC_LEAKED)
-			r->zc_leaked = true;
+		if (s->status & KTTCP_ST_ZC_DETACHED)
+			r->zc_detached = true;
 		if (s->status & KTTCP_ST_ZC_RESET)
 			r->zc_reset = true;
 		if ((s->status & KTTCP_ST_MISMATCH) && !r->mismatch) {
@@ -140,7 +140,7 @@ void result_tally(struct kttcp_result *r)
 	r->zc_wait_ns = 0;
 	if (r->chunk_auto)
 		r->chunk = 0;
-	r->zc_leaked = r->zc_reset = r->mismatch = false;
+	r->zc_detached = r->zc_reset = r->mismatch = false;
 	r->mismatch_at = 0;
 	r->error[0] = '\0';
 	sum_streams(r);

@@ -85,7 +85,7 @@ struct kttcp_result {
 	uint64_t zc_copied;
 	uint64_t zc_outstanding;
 	uint64_t zc_wait_ns;	/* the longest stream's */
-	bool zc_leaked;		/* a stream returned before its pages */
+	bool zc_detached;		/* a stream returned before its pages */
 	bool zc_reset;		/* a stream reset its connection for them */
 	bool mismatch;
 	uint64_t mismatch_at;	/* of the first stream that mismatched */

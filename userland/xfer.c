@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -94,13 +95,43 @@ static void dev_open_error(int err)
 		kwarn("%s: %s", KTTCP_DEVICE, strerror(err));
 }
 
+/*
+ * The loaded module's ABI, from KTTCP_SYSFS_ABI (readable whatever the
+ * ABI); -1 where it is missing (a module of ABI 1) or unreadable.
+ */
+static int module_abi(void)
+{
+	char buf[16], *end;
+	ssize_t n;
+	long v;
+	int fd = open(KTTCP_SYSFS_ABI, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	v = strtol(buf, &end, 10);
+	return end != buf && v >= 0 && v < INT_MAX ? (int)v : -1;
+}
+
 static int check_info(struct xfer *x, int fd)
 {
 	int rc = xfer_dev_info(fd, &x->info);
 
 	if (rc == -ENOTTY || rc == -EINVAL) {
-		kwarn("%s: KTTCP_IOC_INFO: %s: the kttcp module and this tool (ABI %d) don't match",
-		      KTTCP_DEVICE, strerror(-rc), KTTCP_ABI_VERSION);
+		int abi = module_abi();
+
+		if (abi >= 0)
+			kwarn("%s: KTTCP_IOC_INFO: %s: the kttcp module (ABI %d) and this tool (ABI %d) don't match",
+			      KTTCP_DEVICE, strerror(-rc), abi,
+			      KTTCP_ABI_VERSION);
+		else
+			kwarn("%s: KTTCP_IOC_INFO: %s: the kttcp module (ABI 1, no %s) and this tool (ABI %d) don't match",
+			      KTTCP_DEVICE, strerror(-rc), KTTCP_SYSFS_ABI,
+			      KTTCP_ABI_VERSION);
 		return -1;
 	}
 	if (rc) {

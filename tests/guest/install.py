@@ -62,7 +62,14 @@ def module_version():
     return m.group(1) if m else None
 
 
+def abi_version():
+    with open(os.path.join(kt.REPO, "include", "kttcp.h")) as f:
+        m = re.search(r'^#define\s+KTTCP_ABI_VERSION\s+(\d+)', f.read(), re.M)
+    return int(m.group(1)) if m else None
+
+
 VERSION = module_version()
+ABI = abi_version()
 
 
 def run(argv, timeout=120, **kw):
@@ -124,11 +131,12 @@ def version_lines(argv_prefix=()):
 
 
 def version_ok(out):
-    want = [f"module: {VERSION} (ABI 1) on Linux {kt.KERNEL}",
+    want = [f"module: {VERSION} (ABI {ABI}) on Linux {kt.KERNEL}",
             f"send modes: {SEND_MODES}", f"receive modes: {RECV_MODES}"]
     lines = out.splitlines()
-    return (len(lines) >= 4 and re.match(r"^kttcp \S+ \(ABI 1\)$", lines[0])
-            and lines[1:4] == want)
+    return (len(lines) >= 4 and
+            re.match(rf"^kttcp \S+ \(ABI {ABI}\)$", lines[0]) and
+            lines[1:4] == want)
 
 
 def transfer(prefix=(), send_mode="zerocopy", recv_mode="trunc", size=16):
@@ -182,7 +190,7 @@ def test_lab_module(t):
             st[2] == "root", "/dev/kttcp is crw------- root root", f"{st}")
     rc, out = version_lines()
     t.check(rc == 0 and version_ok(out),
-            f"kttcp --version as root: module {VERSION}, ABI 1, "
+            f"kttcp --version as root: module {VERSION}, ABI {ABI}, "
             f"Linux {kt.KERNEL}, every mode", out)
 
 

@@ -12,7 +12,7 @@ Round after round until the time is up, on the lab's hosts A -> B, one of:
     reset     the receiver resets the connection mid-transfer
     rxquiet   a receiver whose peer never sends is interrupted
     burst     BURST send ioctls in a row, random modes and sizes, on one
-              connection into a kttcp receiver (burst.py)
+              connection into a kttcp receiver (tests/burst)
 Each round's outcome is checked against what it should be (a clean round
 moves every byte; a fault round ends with its own error), and counted.
 
@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kt  # noqa: E402
 
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
-BURST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "burst.py")
+BURST = os.path.join(kt.REPO, "tests", "burst")
 SMODES = ["copy", "sendpage", "zerocopy"]
 RMODES = ["copy", "trunc", "readsock"]
 
@@ -203,8 +203,8 @@ def round_burst(rng):
     r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-m", "trunc", "-p",
                        str(port)])
     kt.listening("b", port)
-    b = kt.spawn("a", [sys.executable, BURST, kt.ADDR["b"], str(port),
-                       str(BURST_CALLS), str(rng.randrange(1 << 30))])
+    b = kt.spawn("a", [BURST, kt.ADDR["b"], str(port), str(BURST_CALLS),
+                       str(rng.randrange(1 << 30))])
     brc, bout, berr = kt.wait(b, 120)
     rrc, rout, rerr = kt.wait(r, 30)
     got, rep = kt.parse_json(bout) or {}, kt.parse_json(rout) or {}

@@ -17,6 +17,7 @@
  *   FAKE_KTTCP_OPEN_ERRNO=n   open() fails with errno n
  *   FAKE_KTTCP_INFO_ERRNO=n   KTTCP_IOC_INFO fails with errno n
  *   FAKE_KTTCP_ABI=n          abi_version reported by INFO
+ *   FAKE_KTTCP_SYSFS_ABI=n    KTTCP_SYSFS_ABI holds n (default: absent)
  *   FAKE_KTTCP_SEND_MODES=m   send_modes bitmask (default 7)
  *   FAKE_KTTCP_RECV_MODES=m   recv_modes bitmask (default 7)
  *   FAKE_KTTCP_CORRUPT=off    the sender flips the byte at stream offset off
@@ -74,6 +75,23 @@ static int fake_open(void)
 	return memfd_create(FAKE_NAME, MFD_CLOEXEC);
 }
 
+/* KTTCP_SYSFS_ABI: FAKE_KTTCP_SYSFS_ABI's text, or ENOENT without it. */
+static int fake_sysfs_abi(void)
+{
+	const char *v = getenv("FAKE_KTTCP_SYSFS_ABI");
+	int fd;
+
+	if (!v) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = memfd_create("kttcp-fake-abi", MFD_CLOEXEC);
+	if (fd < 0 || dprintf(fd, "%s\n", v) < 0 ||
+	    lseek(fd, 0, SEEK_SET) != 0)
+		return -1;
+	return fd;
+}
+
 static int real_open(const char *name, const char *path, int flags,
 		     mode_t mode)
 {
@@ -95,6 +113,8 @@ int fname(const char *path, int flags, ...)				\
 	}								\
 	if (strcmp(path, KTTCP_DEVICE) == 0)				\
 		return fake_open();					\
+	if (strcmp(path, KTTCP_SYSFS_ABI) == 0)				\
+		return fake_sysfs_abi();				\
 	return real_open(#fname, path, flags, mode);			\
 }
 
@@ -396,7 +416,7 @@ static int fake_xfer(int devfd, struct kttcp_io *io, bool send)
 
 	if (send && io->mode == KTTCP_SEND_ZEROCOPY &&
 	    env_long("FAKE_KTTCP_ZC_LEAK", 0)) {
-		io->status |= KTTCP_ST_ZC_LEAKED;
+		io->status |= KTTCP_ST_ZC_DETACHED;
 		io->zc_outstanding = 3;
 	}
 	if (send && io->mode == KTTCP_SEND_ZEROCOPY)

@@ -527,7 +527,7 @@ static void test_fake_setup(void)
 	char args[128];
 
 	run(&p, true, NULL, "--version");
-	CHECK(p.status == 0 && strstr(p.stdout_text, "module: fake 0.1 (ABI 1)") &&
+	CHECK(p.status == 0 && strstr(p.stdout_text, "module: fake 0.1 (ABI 2)") &&
 	      strstr(p.stdout_text, "send modes: copy sendpage zerocopy") &&
 	      strstr(p.stdout_text, "receive modes: copy trunc readsock"),
 	      "fake: --version shows the module and its modes");
@@ -541,14 +541,22 @@ static void test_fake_setup(void)
 	proc_free(&p);
 
 	run(&p, true, "FAKE_KTTCP_INFO_ERRNO=25", "-r");
-	CHECK(p.status == 2 && strstr(p.stderr_text, "don't match"),
-	      "fake: INFO ENOTTY: module and tool don't match, exit 2");
+	CHECK_STR(p.stderr_text,
+		  "kttcp: /dev/kttcp: KTTCP_IOC_INFO: Inappropriate ioctl for device: the kttcp module (ABI 1, no /sys/class/misc/kttcp/abi_version) and this tool (ABI 2) don't match\n",
+		  "fake: INFO ENOTTY, no sysfs ABI: names ABI 1 and the tool's");
+	CHECK(p.status == 2, "fake: INFO ENOTTY exits 2");
 	proc_free(&p);
 
-	run(&p, true, "FAKE_KTTCP_ABI=2", "-t 127.0.0.1");
-	CHECK(p.status == 2 && strstr(p.stderr_text, "(fake 0.1, ABI 2)") &&
+	run(&p, true, "FAKE_KTTCP_INFO_ERRNO=22 FAKE_KTTCP_SYSFS_ABI=3", "-r");
+	CHECK(p.status == 2 &&
+	      strstr(p.stderr_text, "the kttcp module (ABI 3) and this tool (ABI 2) don't match"),
+	      "fake: INFO EINVAL: names the module's ABI from sysfs and the tool's, exit 2");
+	proc_free(&p);
+
+	run(&p, true, "FAKE_KTTCP_ABI=3", "-t 127.0.0.1");
+	CHECK(p.status == 2 && strstr(p.stderr_text, "(fake 0.1, ABI 3)") &&
 	      strstr(p.stderr_text, "don't match"),
-	      "fake: ABI 2: module and tool don't match, exit 2");
+	      "fake: ABI 3: module and tool don't match, exit 2");
 	proc_free(&p);
 
 	run(&p, true, "FAKE_KTTCP_SEND_MODES=3", "-t -m zerocopy 127.0.0.1");

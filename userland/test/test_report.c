@@ -309,7 +309,7 @@ static void test_tally(void)
 	cap_free(&c);
 
 	zc_result(&r, &s);
-	s.status |= KTTCP_ST_ZC_LEAKED;
+	s.status |= KTTCP_ST_ZC_DETACHED;
 	s.zc_outstanding = 3;
 	result_tally(&r);
 	report_outcome(cap_open(&c), &r);
