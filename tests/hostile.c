@@ -734,24 +734,9 @@ static void test_zerocopy_signal(void)
 
 int main(int argc, char **argv)
 {
-	int opt;
-
-	while ((opt = getopt(argc, argv, "a:n")) != -1) {
-		switch (opt) {
-		case 'a':
-			ktest_addr = optarg;
-			break;
-		case 'n':
-			printf("%d\n", PLANNED);
-			return 0;
-		default:
-			fprintf(stderr, "usage: hostile [-a addr] | -n\n");
-			return 2;
-		}
-	}
+	ktest_start(argc, argv, "hostile", PLANNED);
 	catch_signals();
 	signal(SIGPIPE, SIG_IGN);
-	tap_plan(PLANNED);
 	test_urgent();
 	test_timeouts();
 	test_half_closed();

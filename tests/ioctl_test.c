@@ -609,22 +609,9 @@ int main(int argc, char **argv)
 {
 	static const size_t chunks[] = { 0, 1000, 1 << 20 };
 	unsigned int sm, rm;
-	int opt, kfd;
+	int kfd;
 
-	while ((opt = getopt(argc, argv, "a:n")) != -1) {
-		switch (opt) {
-		case 'a':
-			ktest_addr = optarg;
-			break;
-		case 'n':
-			printf("%d\n", PLANNED);
-			return 0;
-		default:
-			fprintf(stderr, "usage: ioctl_test [-a addr] | -n\n");
-			return 2;
-		}
-	}
-	tap_plan(PLANNED);
+	ktest_start(argc, argv, "ioctl_test", PLANNED);
 	kfd = kttcp_open();
 	test_info(kfd);
 	test_abi(kfd);

@@ -35,6 +35,26 @@ bool check(bool ok, const char *fmt, ...)
 	return ok;
 }
 
+void ktest_start(int argc, char **argv, const char *prog, int planned)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "a:n")) != -1) {
+		switch (opt) {
+		case 'a':
+			ktest_addr = optarg;
+			break;
+		case 'n':
+			printf("%d\n", planned);
+			exit(0);
+		default:
+			fprintf(stderr, "usage: %s [-a addr] | -n\n", prog);
+			exit(2);
+		}
+	}
+	tap_plan(planned);
+}
+
 void tap_plan(int planned)
 {
 	plan = planned;

@@ -17,6 +17,11 @@ extern const char *ktest_addr;
 /* "ok N - ..." or "not ok N - ..."; returns @ok. */
 bool check(bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The command line every C test takes: "-a ADDR" (where tcp_pair()
+ * listens) or "-n" (print @planned and exit); then prints the plan.
+ */
+void ktest_start(int argc, char **argv, const char *prog, int planned);
 void tap_plan(int planned);
 /* The closing line; the exit status: 1 if a check failed or the count
  * of checks run is not the plan. */
