@@ -8,6 +8,8 @@ What it checks, on real transfers through the tool and the module:
   - hostile peers and racing callers (tests/hostile: urgent data,
     timeouts as "no progress", half-closed sockets, one transfer per
     socket, signals in zerocopy mode);
+  - a send call that returns 0 (tests/zerosend makes TCP's do) ends the
+    transfer with EIO in every send mode;
   - every send mode against every receive mode: bytes sent == received;
   - the modes really differ: only zerocopy reports completions, and on
     loopback/veth every one of them is reported copied; and the kernel's
@@ -82,6 +84,44 @@ def test_ioctl_selftest(t):
 @kt.checks(HOSTILE_PLANNED + 1)
 def test_hostile(t):
     c_program(t, HOSTILE, HOSTILE_PLANNED, "hostile: ", 300)
+
+
+ZEROSEND_KO = os.path.join(kt.REPO, "build", kt.KERNEL, "tests", "zerosend",
+                           "lab_zerosend.ko")
+ZEROSEND_HITS = "/sys/module/lab_zerosend/parameters/hits"
+
+
+def zerosend_hits():
+    try:
+        with open(ZEROSEND_HITS) as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return -1
+
+
+@kt.checks(1 + len(SMODES))
+def test_zero_send(t):
+    """A send call that takes nothing and names no error ends the transfer
+    with EIO, in every send mode, rather than spinning: lab_zerosend.ko
+    (tests/zerosend, built by scripts/check) makes TCP's send calls return
+    0 for programs named ktzerosend, here a link to the tool."""
+    rc, out = kt.sh(f"insmod {ZEROSEND_KO}")
+    t.check(rc == 0, "lab_zerosend.ko loads: TCP sends of 'ktzerosend' "
+            "return 0", out)
+    link = "/tmp/ktzerosend"
+    if not os.path.islink(link):
+        os.symlink(kt.KTTCP, link)
+    for sm in SMODES:
+        before = zerosend_hits()
+        x = kt.Transfer(["-m", sm, "-n", "4m"], ["-m", "trunc"], timeout=30)
+        x.send_argv[0] = link
+        x.run()
+        hits = zerosend_hits() - before
+        t.check(x.s_rc == 3 and "Input/output error" in x.s_err and
+                hits > 0, f"{sm}: a send call that returns 0 ends the "
+                f"transfer with EIO ({hits} calls made to return 0)",
+                x.why())
+    kt.sh("rmmod lab_zerosend")
 
 
 # Per pair: the byte counts, then the zerocopy report (zerocopy: its
@@ -410,8 +450,8 @@ def test_mode_paths(t):
 
 # --quick leaves the 5 GiB transfer out of the plan: a smaller group by
 # request, not a check that could not run.
-TESTS = [test_ioctl_selftest, test_hostile, test_mode_matrix,
-         test_mode_paths, test_timed] + \
+TESTS = [test_ioctl_selftest, test_hostile, test_zero_send,
+         test_mode_matrix, test_mode_paths, test_timed] + \
     ([] if QUICK else [test_5gib]) + \
     [test_ipv6, test_verify_corruption, test_parallel, test_plain_peers,
      test_tool_errors, test_socket_options]
