@@ -25,7 +25,8 @@
  *  - a signal ends a zerocopy send as it ends the other modes: within a
  *    second, with the socket connected and usable afterwards, and the
  *    peer gets exactly the bytes the module reported, then EOF (no
- *    reset), whether the peer was reading or not at that moment.
+ *    reset), whether the peer was reading or not at that moment, and
+ *    for SIGSTOP and SIGCONT (Ctrl-Z, fg) as for a handled signal.
  *
  * Every wait has a timeout: a child that hangs is killed by its own
  * alarm, and a module that spins is caught by the caller's, whose signal
@@ -48,7 +49,7 @@
 
 #include "lib/ktest.h"
 
-#define PLANNED	39
+#define PLANNED	42
 
 #define KIB	1024
 #define MIB	(1024 * 1024)
@@ -660,16 +661,64 @@ static void sender_zc(int c, void *arg)
 	pipe_write(z->result, &io, sizeof(io));
 }
 
-static void zc_signal(bool reading)
+/* Is @pid stopped (state T in /proc/PID/stat)? */
+static bool stopped(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'T';
+}
+
+/*
+ * Interrupt the sending child: SIGUSR1 (a handler, as the tool's), or
+ * SIGSTOP and, once it has stopped, SIGCONT (Ctrl-Z and fg; the freezer
+ * interrupts the same way).  Returns seconds until it ended the ioctl
+ * (for SIGSTOP: until it stopped), or -1.
+ */
+static double interrupt(pid_t pid, bool stop, int out, struct kttcp_io *io)
+{
+	double t0 = now(), secs = -1, end = t0 + 10;
+
+	if (!stop) {
+		kill(pid, SIGUSR1);
+		if (pipe_read(out, io, sizeof(*io), 10))
+			secs = now() - t0;
+		return secs;
+	}
+	kill(pid, SIGSTOP);
+	while (!stopped(pid) && now() < end)
+		usleep(1000);
+	if (stopped(pid))
+		secs = now() - t0;
+	kill(pid, SIGCONT);
+	if (!pipe_read(out, io, sizeof(*io), 10))
+		secs = -1;
+	return secs;
+}
+
+static void zc_signal(bool reading, bool stop)
 {
 	int c, s, ready[2], go[2], res[2], out[2], kfd = kttcp_open();
 	struct zc_peer zp;
 	struct zc_sender zs = { .kfd = kfd };
 	struct kttcp_io io[2];
 	struct read_report rep = { 0, -1 };
-	const char *what = reading ? "peer reading" : "peer not reading";
+	const char *what = stop ? "SIGSTOP, SIGCONT, peer reading" :
+			   reading ? "peer reading" : "peer not reading";
 	pid_t peer, sender;
-	double t0, secs = -1;
+	double secs = -1;
 	bool got = false;
 	char b;
 
@@ -690,10 +739,8 @@ static void zc_signal(bool reading)
 	close(go[0]);
 
 	if (pipe_read(ready[0], &b, 1, 30)) {
-		t0 = now();
-		kill(sender, SIGUSR1);
-		got = pipe_read(out[0], &io[0], sizeof(io[0]), 10);
-		secs = now() - t0;
+		secs = interrupt(sender, stop, out[0], &io[0]);
+		got = secs >= 0;
 	}
 	check(got && io[0].error == EINTR &&
 	      (io[0].status & KTTCP_ST_SIGNAL) && secs < 1.0 &&
@@ -728,8 +775,9 @@ static void zc_signal(bool reading)
 
 static void test_zerocopy_signal(void)
 {
-	zc_signal(true);
-	zc_signal(false);
+	zc_signal(true, false);
+	zc_signal(false, false);
+	zc_signal(true, true);
 }
 
 int main(int argc, char **argv)
