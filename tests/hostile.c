@@ -34,6 +34,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -661,6 +662,17 @@ static void sender_zc(int c, void *arg)
 	pipe_write(z->result, &io, sizeof(io));
 }
 
+/* Wait up to @secs for socket @c to hold bytes not yet sent. */
+static bool unsent(int c, double secs)
+{
+	double end = now() + secs;
+	int q = 0;
+
+	while (ioctl(c, SIOCOUTQNSD, &q) == 0 && q == 0 && now() < end)
+		usleep(1000);
+	return q > 0;
+}
+
 /* Is @pid stopped (state T in /proc/PID/stat)? */
 static bool stopped(pid_t pid)
 {
@@ -731,17 +743,21 @@ static void zc_signal(bool reading, bool stop)
 	peer = child(peer_zc, s, c, &zp);
 	zs.result = out[1];
 	sender = child(sender_zc, c, s, &zs);
-	close(c);
 	close(s);
 	close(ready[1]);
 	close(res[1]);
 	close(out[1]);
 	close(go[0]);
 
-	if (pipe_read(ready[0], &b, 1, 30)) {
+	/*
+	 * Not reading: signal once the sender has bytes it cannot send (the
+	 * window is shut), which hold lent pages nothing will give back.
+	 */
+	if (pipe_read(ready[0], &b, 1, 30) && (reading || unsent(c, 30))) {
 		secs = interrupt(sender, stop, out[0], &io[0]);
 		got = secs >= 0;
 	}
+	close(c);
 	check(got && io[0].error == EINTR &&
 	      (io[0].status & KTTCP_ST_SIGNAL) && secs < 1.0 &&
 	      !(io[0].status & KTTCP_ST_ZC_RESET) &&

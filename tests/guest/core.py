@@ -353,8 +353,9 @@ def test_socket_options(t):
 def socket_options(t):
     """The seven checks of the live sockets and the transfer."""
     # Timed, so the sockets live long enough for ss to be asked, with
-    # room for a slow guest: ss, run a few times, takes seconds in TCG.
-    x = kt.Transfer(["-m", "copy", "-T", "8", "-b", "256k", "-M", "1200",
+    # room for a slow guest: ss, run a few times, takes seconds in TCG
+    # (5 s to see the sender on the debug kernel beside another guest).
+    x = kt.Transfer(["-m", "copy", "-T", "12", "-b", "256k", "-M", "1200",
                      "-D", "-C", "reno", "-B", EXTRA_ADDR_A],
                     ["-m", "copy", "-V", "-b", "256k", "-B", kt.ADDR["b"]])
     port = str(x.port)
@@ -374,13 +375,13 @@ def socket_options(t):
         raise
     snd = kt.wait_ss_tcp("a", ["dport", "=", f":{port}"])
     seen = time.monotonic() - t0
+    rcv = kt.ss_tcp("b", ["sport", "=", f":{port}"])
     nodelay = "the socket was gone"
     if snd and snd[0]["ino"]:
         with kt.live_socket(snd[0]["ino"]) as so:
             if so is not None:
                 nodelay = so.getsockopt(socket.IPPROTO_TCP,
                                         socket.TCP_NODELAY)
-    rcv = kt.ss_tcp("b", ["sport", "=", f":{port}"])
     x.s_rc, s_out, x.s_err = kt.wait(s, x.timeout)
     x.r_rc, r_out, x.r_err = kt.wait(r, 30)
     x.snd, x.rcv = kt.parse_json(s_out), kt.parse_json(r_out)
