@@ -67,7 +67,7 @@ kdir-check:
 module: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/module modules
 
-tests: tests/ioctl_test tests/hostile tests/burst tests/failnth
+tests: tests/ioctl_test tests/hostile tests/burst tests/fuzz tests/failnth
 
 tests/ioctl_test: tests/ioctl_test.c tests/lib/ktest.c tests/lib/ktest.h include/kttcp.h
 	$(CC) $(TESTS_CFLAGS) -o $@ tests/ioctl_test.c tests/lib/ktest.c
@@ -77,6 +77,9 @@ tests/hostile: tests/hostile.c tests/lib/ktest.c tests/lib/ktest.h include/kttcp
 
 tests/burst: tests/burst.c tests/lib/ktest.c tests/lib/ktest.h include/kttcp.h
 	$(CC) $(TESTS_CFLAGS) -o $@ tests/burst.c tests/lib/ktest.c
+
+tests/fuzz: tests/fuzz.c tests/lib/ktest.c tests/lib/ktest.h include/kttcp.h
+	$(CC) $(TESTS_CFLAGS) -pthread -o $@ tests/fuzz.c tests/lib/ktest.c
 
 tests/failnth: tests/failnth.c include/kttcp.h
 	$(CC) $(TESTS_CFLAGS) -o $@ $<
@@ -159,5 +162,5 @@ dkms-uninstall:
 clean:
 	$(MAKE) -C userland clean
 	-[ -f "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(CURDIR)/module clean
-	rm -f tests/ioctl_test tests/hostile tests/burst tests/failnth
+	rm -f tests/ioctl_test tests/hostile tests/burst tests/fuzz tests/failnth
 	rm -rf build

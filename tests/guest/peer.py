@@ -4,9 +4,17 @@
 kttcp puts nothing but payload on the wire, so any TCP program is a valid
 peer.  This one plays the parts the tests need:
 
-    peer.py sink PORT [--verify]        accept, read to EOF, count (check
-                                        the kttcp pattern with --verify)
-    peer.py source HOST PORT N [--corrupt OFF]
+    peer.py sink PORT [--verify] [--rcvbuf B] [--mss M] [--slow]
+                                        accept, read to EOF, count (check
+                                        the kttcp pattern with --verify);
+                                        SO_RCVBUF B and TCP_MAXSEG M set
+                                        before listen; --slow: 4 KiB
+                                        reads 5 ms apart
+    peer.py pause PORT SECS             accept, read nothing for SECS (a
+                                        zero window), then sink --verify
+    peer.py halfsink PORT               accept, shutdown(SHUT_WR) at once,
+                                        then sink --verify
+    peer.py source HOST PORT N [--corrupt OFF] [--mss M]
                                         connect, send N pattern bytes
                                         (byte OFF flipped), close
     peer.py stall PORT [N]              accept (N connections), never read
@@ -16,6 +24,9 @@ peer.  This one plays the parts the tests need:
     peer.py quiet HOST PORT             connect, send nothing, keep open
     peer.py rstsource HOST PORT N       connect, send N pattern bytes, then
                                         reset the connection
+    peer.py urgent HOST PORT N [--mss M]
+                                        connect, send N pattern bytes, one
+                                        byte MSG_OOB, N more, close
 
 Listening modes bind to the wildcard (v4+v6).  Each prints one JSON line
 with what it saw when it ends; stall and quiet end on SIGTERM/SIGINT.
@@ -36,10 +47,14 @@ def pattern(off, n):
     return (period * reps)[start:start + n]
 
 
-def listen_accept(port, n=1):
+def listen_accept(port, n=1, rcvbuf=None, mss=None):
     """The first connection accepted on port, or a list of the first n."""
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if mss:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     s.bind(("::", port))
     s.listen(n)
@@ -48,11 +63,13 @@ def listen_accept(port, n=1):
     return cs[0] if n == 1 else cs
 
 
-def sink(port, verify):
-    c = listen_accept(port)
+def sink(port, verify, rcvbuf=None, mss=None, slow=False, c=None):
+    c = c or listen_accept(port, rcvbuf=rcvbuf, mss=mss)
     total, bad = 0, None
     while True:
-        b = c.recv(1 << 20)
+        if slow:
+            time.sleep(0.005)
+        b = c.recv(4096 if slow else 1 << 20)
         if not b:
             break
         if verify and bad is None and b != pattern(total, len(b)):
@@ -62,9 +79,11 @@ def sink(port, verify):
     print(json.dumps({"bytes": total, "mismatch_at": bad}), flush=True)
 
 
-def connect(host, port):
+def connect(host, port, mss=None):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     c = socket.socket(fam, socket.SOCK_STREAM)
+    if mss:
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
     for _ in range(200):
         try:
             c.connect((host, port))
@@ -74,8 +93,8 @@ def connect(host, port):
     raise SystemExit(f"peer: cannot connect to {host} port {port}")
 
 
-def source(host, port, n, corrupt, rst=False):
-    c = connect(host, port)
+def source(host, port, n, corrupt, rst=False, mss=None):
+    c = connect(host, port, mss)
     off = 0
     while off < n:
         k = min(1 << 20, n - off)
@@ -90,6 +109,33 @@ def source(host, port, n, corrupt, rst=False):
                      struct.pack("ii", 1, 0))
     c.close()
     print(json.dumps({"bytes": off}), flush=True)
+
+
+def urgent(host, port, n, mss):
+    """N bytes, an urgent byte, N bytes: the stream a receiver counts is
+    2N (the urgent byte is out of band)."""
+    c = connect(host, port, mss)
+    c.sendall(pattern(0, n))
+    c.send(b"!", socket.MSG_OOB)
+    c.sendall(pattern(n, n))
+    c.close()
+    print(json.dumps({"bytes": 2 * n, "urgent": 1}), flush=True)
+
+
+def pause(port, secs):
+    c = listen_accept(port)
+    time.sleep(secs)
+    sink(port, True, c=c)
+
+
+def halfsink(port):
+    c = listen_accept(port)
+    c.shutdown(socket.SHUT_WR)
+    sink(port, True, c=c)
+
+
+def opt(a, name, conv=int):
+    return conv(a[a.index(name) + 1]) if name in a else None
 
 
 def hold(c):
@@ -118,11 +164,18 @@ def reset(port, n):
 
 def main(a):
     if a[0] == "sink":
-        sink(int(a[1]), "--verify" in a)
+        sink(int(a[1]), "--verify" in a, opt(a, "--rcvbuf"), opt(a, "--mss"),
+             "--slow" in a)
+    elif a[0] == "pause":
+        pause(int(a[1]), float(a[2]))
+    elif a[0] == "halfsink":
+        halfsink(int(a[1]))
+    elif a[0] == "urgent":
+        urgent(a[1], int(a[2]), int(a[3]), opt(a, "--mss"))
     elif a[0] == "source":
         corrupt = int(a[a.index("--corrupt") + 1]) if "--corrupt" in a \
             else None
-        source(a[1], int(a[2]), int(a[3]), corrupt)
+        source(a[1], int(a[2]), int(a[3]), corrupt, mss=opt(a, "--mss"))
     elif a[0] == "rstsource":
         source(a[1], int(a[2]), int(a[3]), None, rst=True)
     elif a[0] == "stall":
