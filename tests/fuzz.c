@@ -62,7 +62,7 @@
 
 #define CALL_LIMIT	10.0	/* s: the longest any call may take */
 #define DRAIN_LIMIT	20	/* s: a peer's read of what was sent */
-#define RACE_EVERY	16
+#define RACE_EVERY	8
 #define MAX_REPORTED	8
 
 enum target {
@@ -869,7 +869,9 @@ static void one_race(void)
 		io_init(&r[i].io, i && rnd(2) ? dup(c) : c,
 			(unsigned int)rnd(r[i].recv ? KTTCP_RECV_NR_MODES :
 					  KTTCP_SEND_NR_MODES),
-			1 + rnd(RACE_MAX));
+			RACE_MAX / 4 + rnd(RACE_MAX - RACE_MAX / 4));
+		/* Many calls each: two loops left to run at once interleave. */
+		r[i].io.chunk = 4096U << rnd(4);
 		if (r[i].dev < 0 || r[i].io.fd < 0 ||
 		    pthread_create(&tid[i], NULL, racer_main, &r[i]))
 			die("race");
