@@ -12,15 +12,18 @@
  *   1        usage: bad option, bad number, conflicting options
  *   2        setup failed: /dev/kttcp missing or not permitted, module and
  *            tool don't match, mode not supported, resolve, connect,
- *            listen, accept, socket options
+ *            listen, accept, socket options; or no memory left to
+ *            report the results of a transfer that ended
  *   3        transfer failed: socket error, timeout (-w), verify mismatch,
- *            the module refused the transfer
+ *            the module refused the transfer, streams of -P that never
+ *            came (receiver)
  *   130/143  interrupted by SIGINT/SIGTERM (results so far are printed)
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../include/kttcp.h"
@@ -79,8 +82,15 @@ static int show_version(void)
 	return EXIT_OK;
 }
 
-/* All streams started (or a signal came first): wait, then report. */
-static int finish(const struct kttcp_opts *o, struct xfer *x, int sockbuf)
+/* -J: the result's object is out; a failure before it prints its own. */
+static bool json_printed;
+
+/*
+ * All streams started (or a signal came first, or @missing streams never
+ * came): wait, then report.
+ */
+static int finish(const struct kttcp_opts *o, struct xfer *x, int sockbuf,
+		  unsigned int missing)
 {
 	struct kttcp_result r = {
 		.sender = o->role == ROLE_SENDER,
@@ -93,15 +103,19 @@ static int finish(const struct kttcp_opts *o, struct xfer *x, int sockbuf)
 		.verify = o->verify,
 		.timeouts_set = o->timeout_ns != 0,
 		.parallel = o->streams,
+		.missing = missing,
 	};
 	int rc;
 
 	xfer_wait(x);
 	if (xfer_result(x, &r)) {
-		kwarn("%s", strerror(ENOMEM));
-		return EXIT_XFER;
+		/* Not a failed transfer: one that cannot be reported. */
+		kwarn("the transfer ended, but its results cannot be reported: %s",
+		      strerror(ENOMEM));
+		return EXIT_SETUP;
 	}
 	result_tally(&r);
+	json_printed = o->json;
 	if (o->json)
 		report_json(stdout, &r);
 	else
@@ -204,7 +218,7 @@ static int run_sender(const struct kttcp_opts *o, struct xfer *x)
 	if (rc == 0 && start_all(x, socks, n))
 		rc = abort_run(x);
 	else
-		rc = finish(o, x, sockbuf);
+		rc = finish(o, x, sockbuf, 0);
 out:
 	for (i = 0; i < n; i++)
 		if (socks[i] >= 0)
@@ -215,15 +229,45 @@ out:
 	return rc;
 }
 
-/* Accept the streams one by one; each starts as soon as it is there. */
-static int accept_all(const struct kttcp_opts *o, struct xfer *x, int lfd)
+static uint64_t mono_ns(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+#define ACCEPT_SLICE_MS	100
+
+/*
+ * Accept the streams one by one; each starts as soon as it is there.  A
+ * sender that opens fewer streams than our -P would leave us waiting for
+ * ever: once one stream has ended, the missing ones get -w (or
+ * KTTCP_STREAM_GRACE_NS) more to come, and *missing says how many never
+ * did.  A sender connects all its streams before it starts any, so a
+ * stream still missing by then is not coming.
+ */
+static int accept_all(const struct kttcp_opts *o, struct xfer *x, int lfd,
+		      unsigned int *missing)
+{
+	uint64_t grace = o->timeout_ns ? o->timeout_ns : KTTCP_STREAM_GRACE_NS;
+	uint64_t give_up = 0;
 	char peer[NET_PEER_LEN];
-	unsigned int i;
+	unsigned int i = 0;
 	int fd;
 
-	for (i = 0; i < o->streams; i++) {
-		fd = net_accept(lfd, x->sigfd, peer, sizeof(peer));
+	while (i < o->streams) {
+		fd = net_accept(lfd, x->sigfd, i ? ACCEPT_SLICE_MS : -1, peer,
+				sizeof(peer));
+		if (fd == NET_TIMEOUT) {
+			if (!give_up && xfer_any_done(x))
+				give_up = mono_ns() + grace;
+			if (give_up && mono_ns() >= give_up) {
+				*missing = o->streams - i;
+				return 0;
+			}
+			continue;
+		}
 		if (fd == NET_CANCELLED)
 			return 0;
 		if (fd < 0)
@@ -238,12 +282,14 @@ static int accept_all(const struct kttcp_opts *o, struct xfer *x, int lfd)
 		}
 		if (xfer_start(x, fd))
 			return -1;
+		i++;
 	}
 	return 0;
 }
 
 static int run_receiver(const struct kttcp_opts *o, struct xfer *x)
 {
+	unsigned int missing = 0;
 	int lfd, rc, sockbuf;
 
 	lfd = net_listen(o);
@@ -255,17 +301,17 @@ static int run_receiver(const struct kttcp_opts *o, struct xfer *x)
 		close(lfd);
 		return EXIT_SETUP;
 	}
-	if (!o->json) {
+	if (!o->json)
 		report_sockbuf(stdout, sockbuf);
-		if (o->verbose)
-			report_listening(stdout, o->port);
-		fflush(stdout);	/* scripts wait for this line */
-	}
-	rc = accept_all(o, x, lfd);
+	fflush(stdout);
+	/* Scripts wait for this line: on stderr, so -J's stdout stays JSON. */
+	if (o->verbose)
+		report_listening(stderr, o->port);
+	rc = accept_all(o, x, lfd, &missing);
 	close(lfd);
 	if (rc)
 		return abort_run(x);
-	return finish(o, x, sockbuf);
+	return finish(o, x, sockbuf, missing);
 }
 
 static int run(const struct kttcp_opts *o)
@@ -284,6 +330,7 @@ static int run(const struct kttcp_opts *o)
 int main(int argc, char **argv)
 {
 	struct kttcp_opts o;
+	int rc;
 
 	if (opts_parse(&o, argc, argv, stderr))
 		return EXIT_USAGE;
@@ -293,5 +340,12 @@ int main(int argc, char **argv)
 	}
 	if (o.version)
 		return show_version();
-	return run(&o);
+	rc = run(&o);
+	if (o.json && !json_printed && rc != EXIT_OK) {
+		report_json_failure(stdout, o.role == ROLE_SENDER,
+				    mode_name(o.role == ROLE_SENDER, o.mode),
+				    kwarn_last(), rc);
+		fflush(stdout);
+	}
+	return rc;
 }

@@ -8,4 +8,7 @@
 
 void kwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The text of the last kwarn() (without "kttcp: "), "" if none. */
+const char *kwarn_last(void);
+
 #endif /* KTTCP_MSG_H */

@@ -183,14 +183,18 @@ static const struct addrinfo *match_family(const struct addrinfo *src,
 	return NULL;
 }
 
-/* One attempt; 0 (connected, blocking again), NET_CANCELLED or errno. */
+/*
+ * One attempt; 0 (connected, blocking again), NET_CANCELLED or errno,
+ * with *at_bind saying whether it was bind() (-B) that failed.
+ */
 static int try_connect(int fd, const struct addrinfo *ai,
-		       const struct addrinfo *src, int cancel_fd)
+		       const struct addrinfo *src, int cancel_fd, bool *at_bind)
 {
 	socklen_t len = sizeof(int);
 	int rc, soerr = 0;
 
-	if (src && bind(fd, src->ai_addr, src->ai_addrlen) != 0)
+	*at_bind = src && bind(fd, src->ai_addr, src->ai_addrlen) != 0;
+	if (*at_bind)
 		return errno;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
 		if (errno != EINPROGRESS)
@@ -213,6 +217,7 @@ int net_connect(const struct kttcp_opts *o, const struct addrinfo *dst,
 		size_t peerlen)
 {
 	const struct addrinfo *ai, *local = NULL;
+	bool at_bind = false;
 	int fd, rc = 0;
 
 	for (ai = dst; ai; ai = ai->ai_next) {
@@ -231,7 +236,7 @@ int net_connect(const struct kttcp_opts *o, const struct addrinfo *dst,
 			close(fd);
 			return NET_ERROR;
 		}
-		rc = try_connect(fd, ai, local, cancel_fd);
+		rc = try_connect(fd, ai, local, cancel_fd, &at_bind);
 		if (rc == 0) {
 			addr_string(ai->ai_addr, ai->ai_addrlen, peer, peerlen);
 			return fd;
@@ -243,6 +248,8 @@ int net_connect(const struct kttcp_opts *o, const struct addrinfo *dst,
 	if (rc == 0)	/* nothing tried */
 		kwarn("-B %s: not of the same address family as %s",
 		      o->bind_addr, o->host);
+	else if (at_bind)
+		kwarn("bind to %s (-B): %s", o->bind_addr, strerror(rc));
 	else
 		kwarn("connect to %s port %s: %s", o->host, o->port,
 		      strerror(rc));
@@ -339,16 +346,19 @@ int net_listen(const struct kttcp_opts *o)
 	return NET_ERROR;
 }
 
-int net_accept(int lfd, int cancel_fd, char *peer, size_t peerlen)
+int net_accept(int lfd, int cancel_fd, int timeout_ms, char *peer,
+	       size_t peerlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd, rc;
 
 	for (;;) {
-		rc = wait_fd(lfd, POLLIN, cancel_fd, -1);
+		rc = wait_fd(lfd, POLLIN, cancel_fd, timeout_ms);
 		if (rc == NET_CANCELLED)
 			return NET_CANCELLED;
+		if (rc == ETIMEDOUT)
+			return NET_TIMEOUT;
 		if (rc) {
 			kwarn("poll: %s", strerror(rc));
 			return NET_ERROR;

@@ -18,6 +18,7 @@
 
 #define NET_ERROR		(-1)	/* reported on stderr */
 #define NET_CANCELLED		(-2)	/* the cancel fd became readable */
+#define NET_TIMEOUT		(-3)	/* nothing within the timeout */
 #define NET_CONNECT_TIMEOUT_MS	10000
 #define NET_PEER_LEN		NI_MAXHOST
 
@@ -39,7 +40,9 @@ int net_connect(const struct kttcp_opts *o, const struct addrinfo *dst,
 int net_listen(const struct kttcp_opts *o);
 
 /* Accept one connection; same returns as net_connect(). */
-int net_accept(int lfd, int cancel_fd, char *peer, size_t peerlen);
+/* The next connection, waiting at most @timeout_ms (-1: no limit). */
+int net_accept(int lfd, int cancel_fd, int timeout_ms, char *peer,
+	       size_t peerlen);
 
 /* Options for an established data socket: -w, and -C/-D on accepted ones. */
 int net_data_opts(int fd, const struct kttcp_opts *o);

@@ -179,6 +179,11 @@ void opts_usage_short(FILE *f)
 	      "Try 'kttcp --help' for more information.\n", f);
 }
 
+static double secs(uint64_t ns)
+{
+	return (double)ns / NSEC_PER_SEC;
+}
+
 void opts_help(FILE *f)
 {
 	fprintf(f,
@@ -203,19 +208,21 @@ void opts_help(FILE *f)
 "  -6, --ipv6             IPv6 only\n"
 "  -m, --mode MODE        send: copy (default), sendpage, zerocopy;\n"
 "                         receive: copy (default), trunc, readsock\n"
-"  -T, --time SECS        sender: send for SECS (fractions allowed), not -n\n"
+"  -T, --time SECS        sender: send for SECS (at least %g), not -n\n"
 "  -l, --length BYTES     bytes per send/recv call, 1..64m (default: sender\n"
 "                         auto, 64k..16m sized to ~10 ms a call; receiver 1m)\n"
 "  -V, --verify           receiver: check the data pattern (mode copy only)\n"
 "  -J, --json             print one JSON object on stdout, nothing else\n"
 "  -i, --interval SECS    report progress every SECS\n"
-"  -P, --parallel N       N streams, 1..%d, each its own connection\n"
-"  -M, --mss N            TCP_MAXSEG\n"
+"  -P, --parallel N       N streams, 1..%d, each its own connection; once\n"
+"                         one ends, a receiver waits -w (or %g s) for any\n"
+"                         missing, then reports and exits 3\n"
+"  -M, --mss N            TCP_MAXSEG, %d..65535\n"
 "  -C, --congestion NAME  TCP_CONGESTION algorithm\n"
 "  -D, --nodelay          TCP_NODELAY\n"
 "  -B, --bind ADDR        local address (sender) or listen address (receiver)\n"
-"  -w, --timeout SECS     end a transfer stalled for SECS (SO_SNDTIMEO and\n"
-"                         SO_RCVTIMEO on the data sockets)\n"
+"  -w, --timeout SECS     end a transfer stalled for SECS, at least %g\n"
+"                         (SO_SNDTIMEO and SO_RCVTIMEO on the data sockets)\n"
 "  -h, --help             this help\n"
 "      --version          tool version and what the loaded module supports\n"
 "\n"
@@ -223,8 +230,11 @@ void opts_help(FILE *f)
 "\n"
 "Exit status: 0 ok; 1 bad arguments; 2 setup failed (device, permissions,\n"
 "unsupported mode, resolve, connect, listen); 3 transfer failed (error,\n"
-"timeout, verify mismatch); 130 or 143 interrupted by SIGINT or SIGTERM.\n",
-		KTTCP_DEFAULT_PORT, KTTCP_STREAMS_MAX);
+"timeout, verify mismatch, missing streams); 130 or 143 interrupted by\n"
+"SIGINT or SIGTERM.\n",
+		KTTCP_DEFAULT_PORT, secs(KTTCP_TIME_MIN_NS), KTTCP_STREAMS_MAX,
+		secs(KTTCP_STREAM_GRACE_NS), KTTCP_MSS_MIN,
+		secs(KTTCP_TIME_MIN_NS));
 }
 
 /* A failed option: say what and why, then how to get help. */
@@ -261,8 +271,8 @@ static int opt_bytes(FILE *err, int c, const char *arg, uint64_t min,
 	return 0;
 }
 
-static int opt_seconds(FILE *err, int c, const char *arg, uint64_t max,
-		       uint64_t *out)
+static int opt_seconds(FILE *err, int c, const char *arg, uint64_t min,
+		       uint64_t max, uint64_t *out)
 {
 	int rc = parse_seconds(arg, out);
 
@@ -273,6 +283,9 @@ static int opt_seconds(FILE *err, int c, const char *arg, uint64_t max,
 			   arg, (unsigned long long)(max / NSEC_PER_SEC));
 	if (*out == 0)
 		return bad(err, "-%c: '%s': must be more than 0 seconds", c, arg);
+	if (*out < min)
+		return bad(err, "-%c: '%s' seconds is too short (at least %g)",
+			   c, arg, secs(min));
 	return 0;
 }
 
@@ -327,14 +340,16 @@ static int opt_one(struct kttcp_opts *o, struct pstate *ps, int c,
 		return 0;
 	case 'b':
 		rc = opt_bytes(err, c, arg, 1, INT_MAX, &u64);
-		o->sockbuf = (int)u64;
+		if (!rc)
+			o->sockbuf = (int)u64;
 		return rc;
 	case 'n':
 		o->total_set = true;
 		return opt_bytes(err, c, arg, 1, UINT64_MAX, &o->total);
 	case 'p':
 		rc = opt_uint(err, c, arg, 1, 65535, &ul);
-		snprintf(o->port, sizeof(o->port), "%lu", ul);
+		if (!rc)
+			snprintf(o->port, sizeof(o->port), "%lu", ul);
 		return rc;
 	case 'q':
 		o->verbose = 0;
@@ -346,11 +361,12 @@ static int opt_one(struct kttcp_opts *o, struct pstate *ps, int c,
 		ps->mode = arg;
 		return 0;
 	case 'T':
-		return opt_seconds(err, c, arg, KTTCP_DURATION_MAX_NS,
-				   &o->duration_ns);
+		return opt_seconds(err, c, arg, KTTCP_TIME_MIN_NS,
+				   KTTCP_DURATION_MAX_NS, &o->duration_ns);
 	case 'l':
 		rc = opt_bytes(err, c, arg, 1, KTTCP_CHUNK_MAX, &u64);
-		o->chunk = (unsigned int)u64;
+		if (!rc)
+			o->chunk = (unsigned int)u64;
 		return rc;
 	case 'V':
 		o->verify = true;
@@ -359,15 +375,17 @@ static int opt_one(struct kttcp_opts *o, struct pstate *ps, int c,
 		o->json = true;
 		return 0;
 	case 'i':
-		return opt_seconds(err, c, arg, KTTCP_DURATION_MAX_NS,
+		return opt_seconds(err, c, arg, 1, KTTCP_DURATION_MAX_NS,
 				   &o->interval_ns);
 	case 'P':
 		rc = opt_uint(err, c, arg, 1, KTTCP_STREAMS_MAX, &ul);
-		o->streams = (unsigned int)ul;
+		if (!rc)
+			o->streams = (unsigned int)ul;
 		return rc;
 	case 'M':
-		rc = opt_uint(err, c, arg, 1, 65535, &ul);
-		o->mss = (int)ul;
+		rc = opt_uint(err, c, arg, KTTCP_MSS_MIN, 65535, &ul);
+		if (!rc)
+			o->mss = (int)ul;
 		return rc;
 	case 'C':
 		/* TCP_CA_NAME_MAX is 16 including the NUL. */
@@ -383,8 +401,8 @@ static int opt_one(struct kttcp_opts *o, struct pstate *ps, int c,
 		o->bind_addr = arg;
 		return 0;
 	case 'w':
-		return opt_seconds(err, c, arg, KTTCP_DURATION_MAX_NS,
-				   &o->timeout_ns);
+		return opt_seconds(err, c, arg, KTTCP_TIME_MIN_NS,
+				   KTTCP_DURATION_MAX_NS, &o->timeout_ns);
 	case 'h':
 		o->help = true;
 		return 0;

@@ -16,6 +16,16 @@
 
 #define KTTCP_XMITSIZE		(10ULL * 1024 * 1024)	/* NetBSD's -n default */
 #define KTTCP_STREAMS_MAX	128
+/*
+ * Floors below which a figure would mean nothing: -T and -w under 10 ms
+ * measure the module's call granularity (its send calls aim at ~10 ms)
+ * and the kernel's timer tick, not TCP; TCP_MAXSEG below 88 (TCP_MIN_MSS)
+ * is refused by Linux.  A receiver given -P N waits this long (or -w) for
+ * missing streams once one has ended.
+ */
+#define KTTCP_TIME_MIN_NS	10000000ULL
+#define KTTCP_MSS_MIN		88
+#define KTTCP_STREAM_GRACE_NS	5000000000ULL
 #define KTTCP_PORT_STR_LEN	8
 
 enum kttcp_role {

@@ -164,6 +164,12 @@ void report_outcome(FILE *f, const struct kttcp_result *r)
 
 	for (i = 0; i < r->nstreams; i++)
 		outcome_stream(f, r, &r->streams[i]);
+	if (r->missing) {
+		fputs("kttcp: ", f);
+		fprintf(f, RESULT_MISSING_FMT, r->parallel,
+			r->parallel - r->missing);
+		fputc('\n', f);
+	}
 	if (r->status == RS_INTERRUPTED)
 		fprintf(f, "kttcp: interrupted after %llu bytes\n",
 			(unsigned long long)r->bytes);
@@ -401,6 +407,23 @@ static void json_head(struct jw *w, const struct kttcp_result *r)
 		jw_null(w, "sockbuf_requested");
 }
 
+void report_json_failure(FILE *f, bool sender, const char *mode,
+			 const char *error, int exit_code)
+{
+	struct jw w = { .f = f };
+
+	jw_open(&w, NULL, '{');
+	jw_str(&w, "tool", "kttcp");
+	jw_str(&w, "version", KTTCP_TOOL_VERSION);
+	jw_str(&w, "role", sender ? "sender" : "receiver");
+	jw_str(&w, "mode", mode);
+	jw_str(&w, "status", result_status_name(RS_ERROR));
+	jw_str(&w, "error", error);
+	jw_int(&w, "exit_code", exit_code);
+	jw_close(&w, '}');
+	fputc('\n', f);
+}
+
 void report_json(FILE *f, const struct kttcp_result *r)
 {
 	struct jw w = { .f = f };
@@ -410,6 +433,7 @@ void report_json(FILE *f, const struct kttcp_result *r)
 	json_head(&w, r);
 	jw_str(&w, "status", result_status_name(r->status));
 	jw_str(&w, "error", r->error[0] ? r->error : NULL);
+	jw_int(&w, "exit_code", r->exit_code);
 	jw_u64(&w, "bytes", r->bytes);
 	jw_secs(&w, "seconds", r->elapsed_ns, NSEC_PER_SEC);
 	jw_u64(&w, "bits_per_second", bits_ps(r->bytes, r->elapsed_ns));

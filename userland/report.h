@@ -42,4 +42,12 @@ void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
 /* One JSON object (and a newline). */
 void report_json(FILE *f, const struct kttcp_result *r);
 
+/*
+ * -J when the run failed before it had a result (no module, permission,
+ * ABI mismatch, resolve, connect, listen): still one JSON object, with
+ * the error and the exit status.
+ */
+void report_json_failure(FILE *f, bool sender, const char *mode,
+			 const char *error, int exit_code);
+
 #endif /* KTTCP_REPORT_H */

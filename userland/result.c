@@ -154,8 +154,14 @@ void result_tally(struct kttcp_result *r)
 			worst = &r->streams[i];
 		}
 	}
-	if (r->status != RS_OK)
+	/* Streams that never came: an error, unless a worse thing ended it. */
+	if (r->missing && severity(RS_ERROR) > severity(r->status)) {
+		r->status = RS_ERROR;
+		snprintf(r->error, sizeof(r->error), RESULT_MISSING_FMT,
+			 r->parallel, r->parallel - r->missing);
+	} else if (r->status != RS_OK) {
 		describe(r, worst);
+	}
 
 	switch (r->status) {
 	case RS_OK:

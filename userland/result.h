@@ -68,6 +68,7 @@ struct kttcp_result {
 	bool verify;
 	bool timeouts_set;	/* -w: EAGAIN means "timed out" */
 	unsigned int parallel;	/* -P: streams asked for */
+	unsigned int missing;	/* receiver: streams that never came */
 	int stop_signal;	/* SIGINT/SIGTERM that stopped us, or 0 */
 	unsigned int nstreams;
 	struct stream_result *streams;
@@ -93,6 +94,9 @@ struct kttcp_result {
 	char error[128];	/* empty when status is RS_OK */
 	int exit_code;
 };
+
+/* The receiver's words for streams of -P that never came. */
+#define RESULT_MISSING_FMT	"expected %u streams (-P), %u came"
 
 void result_tally(struct kttcp_result *r);
 

@@ -319,6 +319,16 @@ static void read_signals(struct xfer *x)
 	}
 }
 
+bool xfer_any_done(struct xfer *x)
+{
+	unsigned int i, n = atomic_load(&x->started);
+
+	for (i = 0; i < n; i++)
+		if (atomic_load(&x->s[i].done))
+			return true;
+	return false;
+}
+
 void xfer_halt(struct xfer *x)
 {
 	atomic_store(&x->halt, true);

@@ -95,6 +95,9 @@ int xfer_init(struct xfer *x, const struct kttcp_opts *o);
 /* Start the next stream on connected socket @sock (now owned by x). */
 int xfer_start(struct xfer *x, int sock);
 
+/* Has a started stream's transfer ended? */
+bool xfer_any_done(struct xfer *x);
+
 /* Stop the started streams, for a failure while starting the others. */
 void xfer_halt(struct xfer *x);
 

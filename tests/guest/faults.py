@@ -18,7 +18,8 @@
     insmod works; the tool says when the module is missing;
   - zerocopy: SIGKILL while pages are lent and unacknowledged, then the
     module still unloads (no context or page left with the stack);
-  - /dev/kttcp is 0600 and an unprivileged user gets a clear error.
+  - /dev/kttcp is 0600 and an unprivileged user gets a clear error;
+  - a receiver of -P 2 given one stream ends (exit 3) instead of hanging.
 The hostile-world soak, with its leak counters, is a group of its own
 (soak.py).
 """
@@ -304,9 +305,33 @@ def test_permissions(t):
             out.strip())
 
 
+@kt.checks(1)
+def test_missing_stream(t):
+    """A receiver of -P 2 whose sender opens one stream: once that one
+    has ended, it waits -w 1 for the other, then exits 3 with what came."""
+    port = kt.next_port()
+    r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-P", "2", "-w", "1", "-p",
+                       str(port)])
+    kt.listening("b", port)
+    s = kt.spawn("a", [kt.KTTCP, "-t", "-J", "-n", "1m", "-p", str(port),
+                       kt.ADDR["b"]])
+    s_rc, _, s_err = kt.wait(s, 60)
+    t0 = time.monotonic()
+    r_rc, out, err = kt.wait(r, 30)
+    secs = time.monotonic() - t0
+    j = kt.parse_json(out) or {}
+    t.check(s_rc == 0 and r_rc == 3 and j.get("bytes") == kt.MIB and
+            "expected 2 streams (-P), 1 came" in err and secs < 10,
+            f"-P 2 receiver, one stream came: exit 3 {secs:.1f} s after the "
+            "sender's end, with its bytes and the count",
+            f"sender rc={s_rc} {s_err[-200:]}; receiver rc={r_rc} "
+            f"json={j} {err[-300:]}")
+
+
 TESTS = [test_permissions, test_signal_sender, test_sigint_zerocopy_reading,
          test_signal_receiver, test_signal_flowing, test_reset,
-         test_timeouts, test_concurrent, test_unload, test_kill_zerocopy]
+         test_timeouts, test_concurrent, test_unload, test_kill_zerocopy,
+         test_missing_stream]
 
 
 def main():

@@ -575,6 +575,27 @@ static void test_fake_setup(void)
 		  "fake: refused message names host");
 	proc_free(&p);
 
+	/* -J: a failure before any result is still one JSON object. */
+	snprintf(args, sizeof(args), "-t -J -p %d 127.0.0.1", free_port(AF_INET));
+	run(&p, true, NULL, args);
+	CHECK_QUERY(p.stdout_text, "d['status'], d['exit_code'], d['role'], 'Connection refused' in d['error']",
+		    "error 2 sender True", "fake: -J refused: one JSON object, exit 2");
+	proc_free(&p);
+	run(&p, true, "FAKE_KTTCP_ABI=3", "-r -J");
+	CHECK(p.status == 2, "fake: -J ABI mismatch exits 2");
+	CHECK_QUERY(p.stdout_text, "d['status'], d['exit_code'], d['role'], 'ABI 3' in d['error']",
+		    "error 2 receiver True", "fake: -J ABI mismatch: one JSON object");
+	proc_free(&p);
+
+	/* A -B address that is not ours: the bind fails, not the connect. */
+	snprintf(args, sizeof(args), "-t -B 198.51.100.7 -p %d 127.0.0.1",
+		 free_port(AF_INET));
+	run(&p, true, NULL, args);
+	CHECK(p.status == 2 && strstr(p.stderr_text,
+	      "kttcp: bind to 198.51.100.7 (-B): Cannot assign requested address"),
+	      "fake: -B of a foreign address is a bind failure, exit 2");
+	proc_free(&p);
+
 	snprintf(args, sizeof(args), "-t -C nosuchcc -p %d 127.0.0.1",
 		 free_port(AF_INET));
 	run(&p, true, NULL, args);
@@ -617,7 +638,7 @@ static void test_pair(void)
 	CHECK(s.status == 0 && r.status == 0, "pair: both exit 0");
 	/* Scripts wait for this line; the tests wait for the socket. */
 	snprintf(line, sizeof(line), "kttcp: listening on port %d\n", port);
-	CHECK_HAS(r.stdout_text, line, "pair: receiver listening line");
+	CHECK_HAS(r.stderr_text, line, "pair: receiver listening line on stderr");
 	CHECK_HAS(s.stdout_text, "kttcp: socket buffer size: ",
 		  "pair: sender socket buffer line");
 	CHECK_HAS(s.stdout_text, "kttcp: connected to 127.0.0.1\nkttcp: 1048576 bytes in ",
@@ -1051,6 +1072,37 @@ static void test_auto_chunk(void)
 	proc_free(&s);
 }
 
+/*
+ * A receiver told -P 3 and a sender with -P 2: once the two have ended,
+ * the receiver waits -w for the third, then reports the two and exits 3
+ * (without -w it would wait KTTCP_STREAM_GRACE_NS).
+ */
+static void test_missing_streams(void)
+{
+	struct proc r, s;
+	char args[96];
+	int port = free_port(AF_INET);
+
+	snprintf(args, sizeof(args), "-r -J -P 3 -w 0.5 -p %d", port);
+	if (!CHECK(start_receiver(&r, NULL, args, port),
+		   "missing streams: receiver starts")) {
+		proc_free(&r);
+		return;
+	}
+	snprintf(args, sizeof(args), "-t -P 2 -n 1m -p %d 127.0.0.1", port);
+	run(&s, true, NULL, args);
+	proc_wait(&r, 5000);
+	CHECK(s.status == 0 && r.status == 3,
+	      "missing streams: the sender's 2 succeed, the receiver of -P 3 "
+	      "exits 3 within 5 s");
+	CHECK_HAS(r.stderr_text, "kttcp: expected 3 streams (-P), 2 came",
+		  "missing streams: the receiver says how many came");
+	CHECK_QUERY(r.stdout_text, "d['status'], d['bytes'], len(d['streams'])",
+		    "error 2097152 2", "missing streams: JSON has what came");
+	proc_free(&r);
+	proc_free(&s);
+}
+
 void test_cli(const char *kttcp, const char *fake)
 {
 	kttcp_bin = kttcp;
@@ -1069,4 +1121,5 @@ void test_cli(const char *kttcp, const char *fake)
 	test_signals();
 	test_intervals();
 	test_auto_chunk();
+	test_missing_streams();
 }

@@ -193,6 +193,9 @@ static void test_good_lines(void)
 	CHECK(parse(&o, "-h -t") == 0 && o.help, "argv: -h skips checks");
 	CHECK(parse(&o, "--version") == 0 && o.version, "argv: --version");
 	CHECK(parse(&o, "-t -T 86400 h") == 0, "argv: -T at the maximum");
+	CHECK(parse(&o, "-t -T 0.01 -w 0.01 -M 88 h") == 0 &&
+	      o.duration_ns == 10000000ULL && o.timeout_ns == 10000000ULL &&
+	      o.mss == 88, "argv: -T, -w and -M at their floors");
 }
 
 static void bad_line(const char *line, const char *msg)
@@ -228,6 +231,7 @@ static void test_bad_lines(void)
 	bad_line("-r -T 5", "-T is for the sender (-t) only");
 	bad_line("-t -T 5 -n 1m h", "-T and -n are mutually exclusive");
 	bad_line("-t -T 0 h", "must be more than 0 seconds");
+	bad_line("-t -T 0.009 h", "-T: '0.009' seconds is too short");
 	bad_line("-t -T 86401 h", "too long");
 	bad_line("-t -T 1x h", "-T: invalid number of seconds '1x'");
 	bad_line("-t -V h", "-V is for the receiver (-r) only");
@@ -242,6 +246,8 @@ static void test_bad_lines(void)
 	bad_line("-r -p 65536", "-p: '65536' is out of range");
 	bad_line("-r -p http", "-p: invalid number 'http'");
 	bad_line("-r -i 0", "-i: '0': must be more than 0 seconds");
+	bad_line("-r -w 0.005", "-w: '0.005' seconds is too short (at least 0.01)");
+	bad_line("-t -M 87 h", "-M: '87' is out of range (88..65535)");
 	bad_line("-r -w abc", "-w: invalid number of seconds 'abc'");
 	bad_line("-t -M 70000 h", "-M: '70000' is out of range");
 	bad_line("-t -C averyveryverylongname h", "-C: invalid congestion control name");

@@ -273,6 +273,24 @@ static void test_tally(void)
 	CHECK(r.exit_code == 130 && strcmp(r.error, "interrupted by SIGINT") == 0,
 	      "tally: SIGINT exits 130");
 
+	/* A receiver whose -P 3 streams came one short. */
+	zc_result(&r, &s);
+	r.sender = false;
+	r.parallel = 3;
+	r.missing = 1;
+	result_tally(&r);
+	CHECK(r.status == RS_ERROR && r.exit_code == 3,
+	      "tally: a stream of -P that never came fails the run, exit 3");
+	CHECK_STR(r.error, "expected 3 streams (-P), 2 came",
+		  "tally: error says how many streams came");
+	report_outcome(cap_open(&c), &r);
+	CHECK_STR(cap_text(&c), "kttcp: expected 3 streams (-P), 2 came\n",
+		  "outcome: missing streams");
+	cap_free(&c);
+	r.stop_signal = SIGINT;
+	result_tally(&r);
+	CHECK(r.exit_code == 130, "tally: interrupted beats missing streams");
+
 	/* A signal before any stream started: nothing to show but that. */
 	memset(&r, 0, sizeof(r));
 	r.stop_signal = SIGINT;
