@@ -74,6 +74,9 @@ struct kttcp_result {
 	struct stream_result *streams;
 	uint64_t user_us;	/* getrusage() deltas around the ioctls */
 	uint64_t sys_us;
+	uint64_t cpu_real_ns;	/* the wall time those deltas cover: from the
+				 * first stream's start until every stream
+				 * thread was joined (0: elapsed_ns) */
 	double host_busy;	/* /proc/stat busy percent, < 0 unknown */
 	bool have_intervals;	/* -i was given */
 	unsigned int nintervals;

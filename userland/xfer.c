@@ -538,6 +538,7 @@ int xfer_result(struct xfer *x, struct kttcp_result *r)
 	}
 	if (n) {
 		cpu_rusage_delta(&x->ru0, &x->ru1, &r->user_us, &r->sys_us);
+		r->cpu_real_ns = x->end_ns;
 		r->host_busy = cpu_busy_percent(&x->cs0, &x->cs1);
 	}
 	/* The intervals move over to the result. */

@@ -213,6 +213,24 @@ static void test_summary(void)
 		  "summary: verbose 2");
 	cap_free(&c);
 
+	/*
+	 * -n 1: the loop took a millisecond, the CPU was counted over the
+	 * two seconds from the first stream's start to the last join: the
+	 * share is of those two seconds (it was 120000% of the loop's).
+	 */
+	zc_result(&r, &s);
+	s.elapsed_ns = 1 * MS;
+	r.cpu_real_ns = 2000 * MS;
+	result_tally(&r);
+	report_summary(cap_open(&c), &r, 1);
+	CHECK_HAS(cap_text(&c), "  0.01user 1.20sys 2.00real 60%\n",
+		  "summary: CPU share of the interval the CPU was measured over");
+	cap_free(&c);
+	report_json(cap_open(&c), &r);
+	CHECK_QUERY(cap_text(&c), "d['cpu']['real_seconds'], d['cpu']['percent'], d['seconds']",
+		    "2.0 60.5 0.001", "json: cpu.percent of cpu.real_seconds, not of seconds");
+	cap_free(&c);
+
 	three_result(&r, s3, iv, ivb);
 	report_summary(cap_open(&c), &r, 2);
 	CHECK_STR(cap_text(&c),
