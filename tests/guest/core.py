@@ -451,8 +451,29 @@ def test_mode_paths(t):
 
 # --quick leaves the 5 GiB transfer out of the plan: a smaller group by
 # request, not a check that could not run.
+@kt.checks(3)
+def test_cpu_share(t):
+    """CPU percent is of the time the CPU was measured over: never more
+    than 100 per CPU, however short the loop (-n 1 printed 4208%, -T
+    1e-7 147400%), and with -P."""
+    cpus = os.cpu_count()
+    for what, sargs in (("-n 1", ["-n", "1"]), ("-T 0.01", ["-T", "0.01"]),
+                        ("-P 4 -n 4m", ["-P", "4", "-n", "4m"])):
+        rargs = ["-P", "4"] if "-P" in sargs else []
+        x = kt.Transfer(sargs, rargs).run()
+        cpu = (x.snd or {}).get("cpu") or {}
+        pct, real = cpu.get("percent"), cpu.get("real_seconds")
+        used = (cpu.get("user_seconds") or 0) + (cpu.get("system_seconds")
+                                                  or 0)
+        t.check(x.ok() and pct is not None and 0 <= pct <= 100 * cpus and
+                real and abs(pct - 100 * used / real) < 1,
+                f"{what}: sender CPU {pct}% of {real} s measured, at most "
+                f"{100 * cpus}% on {cpus} CPUs",
+                f"{x.why()} cpu={cpu} seconds={(x.snd or {}).get('seconds')}")
+
+
 TESTS = [test_ioctl_selftest, test_hostile, test_zero_send,
-         test_mode_matrix, test_mode_paths, test_timed] + \
+         test_mode_matrix, test_mode_paths, test_timed, test_cpu_share] + \
     ([] if QUICK else [test_5gib]) + \
     [test_ipv6, test_verify_corruption, test_parallel, test_plain_peers,
      test_tool_errors, test_socket_options]
