@@ -662,15 +662,27 @@ static void sender_zc(int c, void *arg)
 	pipe_write(z->result, &io, sizeof(io));
 }
 
-/* Wait up to @secs for socket @c to hold bytes not yet sent. */
-static bool unsent(int c, double secs)
+/*
+ * Wait up to @secs for socket @c's window to be shut: bytes not yet sent
+ * (SIOCOUTQNSD) while every byte sent has been acknowledged (SIOCOUTQ,
+ * unacknowledged plus unsent, equals the unsent), seen 20 times in a row
+ * 10 ms apart.  Unsent bytes alone are no proof: while TCP is still
+ * filling the window some wait their turn for a moment, are sent during
+ * the signal's grace period, and their pages come back (seen once on the
+ * debug kernel under load).
+ */
+static bool window_shut(int c, double secs)
 {
 	double end = now() + secs;
-	int q = 0;
+	int outq, unsent, seen = 0;
 
-	while (ioctl(c, SIOCOUTQNSD, &q) == 0 && q == 0 && now() < end)
-		usleep(1000);
-	return q > 0;
+	while (seen < 20 && now() < end) {
+		if (ioctl(c, SIOCOUTQ, &outq) || ioctl(c, SIOCOUTQNSD, &unsent))
+			return false;
+		seen = unsent > 0 && outq == unsent ? seen + 1 : 0;
+		usleep(10000);
+	}
+	return seen >= 20;
 }
 
 /* Is @pid stopped (state T in /proc/PID/stat)? */
@@ -753,7 +765,7 @@ static void zc_signal(bool reading, bool stop)
 	 * Not reading: signal once the sender has bytes it cannot send (the
 	 * window is shut), which hold lent pages nothing will give back.
 	 */
-	if (pipe_read(ready[0], &b, 1, 30) && (reading || unsent(c, 30))) {
+	if (pipe_read(ready[0], &b, 1, 30) && (reading || window_shut(c, 30))) {
 		secs = interrupt(sender, stop, out[0], &io[0]);
 		got = secs >= 0;
 	}
