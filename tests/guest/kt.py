@@ -197,8 +197,9 @@ def _ss_wait(host, args, ok, timeout, count=1):
     return False
 
 
-def listening(host, port, timeout=20.0):
-    """Wait until a TCP listener on port exists on host."""
+def listening(host, port, timeout=60.0):
+    """Wait until a TCP listener on port exists on host (a Python peer can
+    take 20 s to start in an emulated debug guest on a loaded host)."""
     return _ss_wait(host, ["-l", f"sport = :{port}"], lambda w: True,
                     timeout)
 

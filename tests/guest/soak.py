@@ -185,11 +185,24 @@ def peer_json(out):
                          else "") or {}
 
 
+# A listener may take long to come up in a slow guest (the debug kernel
+# emulated, a loaded host: a Python peer once took over 20 s).
+LISTEN_LIMIT = 120
+
+
+def await_listener(p, port, what):
+    if not kt.listening("b", port, LISTEN_LIMIT):
+        p.kill()
+        kt.wait(p, 10)
+        raise RuntimeError(f"{what} never listened on port {port} "
+                           f"({LISTEN_LIMIT} s)")
+
+
 def receiver(mode, extra=()):
     port = kt.next_port()
     r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-m", mode, "-p", str(port)] +
                  list(extra))
-    kt.listening("b", port)
+    await_listener(r, port, "kttcp -r")
     return r, port
 
 
@@ -200,7 +213,7 @@ def sender(mode, port, extra=()):
 
 def peer_listen(port, *args):
     p = kt.spawn("b", [sys.executable, PEER] + [str(a) for a in args])
-    kt.listening("b", port)
+    await_listener(p, port, f"peer.py {args[0]}")
     return p
 
 
@@ -432,7 +445,7 @@ def round_burst(rng, tally):
     port = kt.next_port()
     r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-m", "trunc", "-p",
                        str(port)])
-    kt.listening("b", port)
+    await_listener(r, port, "kttcp -r")
     b = kt.spawn("a", [BURST, kt.ADDR["b"], str(port), str(BURST_CALLS),
                        str(rng.randrange(1 << 30))])
     brc, bout, berr = kt.wait(b, 120)
@@ -479,7 +492,7 @@ def stalled_sender(mode, n="4g"):
     """A sender in @mode to a peer that never reads; returns both."""
     port = kt.next_port()
     peer = kt.spawn("b", [sys.executable, PEER, "stall", str(port)])
-    kt.listening("b", port)
+    await_listener(peer, port, "peer.py stall")
     s = kt.spawn("a", [kt.KTTCP, "-t", "-q", "-m", mode, "-n", n, "-p",
                        str(port), kt.ADDR["b"]])
     kt.sending("a", port)           # in its send loop, soon stuck
@@ -614,7 +627,10 @@ def soak(seconds, seed):
     mod = Module(rng)
 
     def one(kind):
-        ok, what = KINDS[kind][0](rng, tally)
+        try:
+            ok, what = KINDS[kind][0](rng, tally)
+        except RuntimeError as e:       # a listener that never came up
+            ok, what = False, f"{kind}: {e}"
         rounds[kind]["done"] += 1
         if not ok:
             rounds[kind]["unexpected"] += 1
