@@ -126,11 +126,15 @@ class Results:
         declared = getattr(fn, "checks", 0)
         before = self.count
         raised = False
+        t0 = time.monotonic()
         try:
             fn(self, *args)
         except Exception as e:  # noqa: BLE001 - report, keep going
             raised = True
             self.check(False, f"{fn.__name__}: exception", repr(e))
+        # Where a group's minutes go (make check's time budget), as a
+        # TAP comment: no check depends on it.
+        print(f"# {fn.__name__}: {time.monotonic() - t0:.1f} s", flush=True)
         made = self.count - before
         what = f"{fn.__name__} made {made} checks" + \
             (" (one of them its exception)" if raised else "") + \
