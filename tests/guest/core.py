@@ -17,7 +17,8 @@ What it checks, on real transfers through the tool and the module:
     (copy: neither page references nor zerocopy; sendpage: page
     references; zerocopy: zerocopy fragments);
   - a timed run stops on time and both ends agree on the count;
-  - a 5 GiB single transfer (64-bit counts) (skipped with --quick);
+  - a 5 GiB single transfer (64-bit counts) (not with --quick, nor on
+    the debug kernel: below);
   - IPv6;
   - verify catches a corrupted stream at the right offset;
   - parallel streams sum correctly, per stream and in total;
@@ -42,6 +43,13 @@ import kprobes  # noqa: E402
 
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
 QUICK = "--quick" in sys.argv
+# The 5 GiB transfer takes over three minutes on the debug kernel (KASAN
+# under emulation), a tenth of make check's time budget, to check 64-bit
+# counts that do not depend on the kernel's debug options and are checked
+# on the four stock kernels; the debug kernel's detectors see the same
+# send and receive paths in every other transfer here.  So it is left out
+# of the plan there, as with --quick: a smaller group, not a skip.
+BIG = not QUICK and "debug" not in kt.KERNEL
 SMODES = ["copy", "sendpage", "zerocopy"]
 RMODES = ["copy", "trunc", "readsock"]
 IOCTL_TEST = os.path.join(kt.REPO, "tests", "ioctl_test")
@@ -455,8 +463,6 @@ def test_mode_paths(t):
                 f"calls {c.hits}; {x.why()}")
 
 
-# --quick leaves the 5 GiB transfer out of the plan: a smaller group by
-# request, not a check that could not run.
 @kt.checks(3)
 def test_cpu_share(t):
     """CPU percent is of the time the CPU was measured over: never more
@@ -480,7 +486,7 @@ def test_cpu_share(t):
 
 TESTS = [test_ioctl_selftest, test_hostile, test_zero_send,
          test_mode_matrix, test_mode_paths, test_timed, test_cpu_share] + \
-    ([] if QUICK else [test_5gib]) + \
+    ([test_5gib] if BIG else []) + \
     [test_ipv6, test_verify_corruption, test_parallel, test_plain_peers,
      test_tool_errors, test_socket_options]
 
