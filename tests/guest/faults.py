@@ -19,7 +19,10 @@
   - zerocopy: SIGKILL while pages are lent and unacknowledged, then the
     module still unloads (no context or page left with the stack);
   - /dev/kttcp is 0600 and an unprivileged user gets a clear error;
-  - a receiver of -P 2 given one stream ends (exit 3) instead of hanging.
+  - a receiver of -P 2 given one stream ends (exit 3) instead of hanging;
+  - rmmod aimed, round after round, at zerocopy senders SIGKILLed with
+    pages lent (lifetime.py's test, run here: a group of its own would
+    cost make check one more guest boot per kernel).
 The hostile-world soak, with its leak counters, is a group of its own
 (soak.py).
 """
@@ -33,6 +36,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kt  # noqa: E402
+import lifetime  # noqa: E402
 import soak  # noqa: E402
 
 PEER = soak.PEER
@@ -331,7 +335,7 @@ def test_missing_stream(t):
 TESTS = [test_permissions, test_signal_sender, test_sigint_zerocopy_reading,
          test_signal_receiver, test_signal_flowing, test_reset,
          test_timeouts, test_concurrent, test_unload, test_kill_zerocopy,
-         test_missing_stream]
+         test_missing_stream, lifetime.test_kill_and_unload]
 
 
 def main():

@@ -3,6 +3,9 @@
 
     scripts/lab -k debug -t loop -- python3 tests/guest/lifetime.py [SECS]
 
+make check runs its test in the group loop:faults (faults.py imports it),
+for the default time; run alone, it takes a longer SECS.
+
 A zerocopy transfer whose process dies while the stack still holds its
 pages leaves a detached context behind, which frees itself, and drops the
 module reference it holds, in the completion of the last page: in softirq
