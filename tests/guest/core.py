@@ -81,7 +81,7 @@ def c_program(t, prog, plan, prefix, timeout):
     for line in lines:
         t.check(line.startswith("ok"), prefix + line.split(" - ", 1)[-1])
     t.check(rc == 0 and len(lines) == plan,
-            f"{name} exits 0 after {len(lines)} checks, its plan {plan}",
+            f"{name} exits {rc} after {len(lines)} checks, its plan {plan}",
             out[-500:])
 
 
