@@ -113,8 +113,43 @@ static uint64_t cpu_real_ns(const struct kttcp_result *r)
 	return r->cpu_real_ns ? r->cpu_real_ns : r->elapsed_ns;
 }
 
+/* "72.5%" from tenths of a percent. */
+static void pct_permille(FILE *f, unsigned int pm)
+{
+	fprintf(f, "%u.%u%%", pm / 10, pm % 10);
+}
+
+void report_limits_line(FILE *f, const struct tcp_stats *st, uint64_t xfer_ns)
+{
+	struct tcp_limits l;
+	int i;
+
+	if (!tcp_limits_of(st, xfer_ns, &l))
+		return;
+	fputs("kttcp: limited by ", f);
+	for (i = 0; i < TCP_LIMIT_NR; i++) {
+		fprintf(f, "%s%s ", i ? ", " : "", tcp_limit_name(i));
+		pct_permille(f, l.permille[i]);
+	}
+	fprintf(f, " of the time (main limit: %s); %llu segments retransmitted\n",
+		tcp_limit_name(l.main), (unsigned long long)st->retrans);
+}
+
+void report_tcp_line(FILE *f, unsigned int id, const struct tcp_stats *st)
+{
+	if (!st->valid)
+		return;
+	fprintf(f, "kttcp: stream %u: TCP %s, RTT %u.%03u ms (variation %u.%03u), cwnd %u segments, MSS %u sent, %u received, delivery rate %llu Mbits/sec, %u segments retransmitted\n",
+		id, st->cc[0] ? st->cc : "?", st->rtt_us / 1000,
+		st->rtt_us % 1000, st->rttvar_us / 1000, st->rttvar_us % 1000,
+		st->snd_cwnd, st->snd_mss, st->rcv_mss,
+		(unsigned long long)(st->delivery_rate * 8 / 1000000),
+		st->retrans);
+}
+
 void report_summary(FILE *f, const struct kttcp_result *r, int verbose)
 {
+	unsigned int i;
 	bool zc = r->sender && r->mode && strcmp(r->mode, "zerocopy") == 0;
 
 	if (!any_valid(r))
@@ -126,6 +161,12 @@ void report_summary(FILE *f, const struct kttcp_result *r, int verbose)
 		report_cpu_seconds_line(f, r->bytes, r->sys_us);
 	report_mbits_line(f, r->bytes, r->elapsed_ns);
 	report_cpu_line(f, r->user_us, r->sys_us, cpu_real_ns(r));
+	/* TCP's accounting of the sender's limits is the sender's only. */
+	if (r->sender)
+		report_limits_line(f, &r->tcp, r->tcp_xfer_ns);
+	for (i = 0; verbose > 1 && i < r->nstreams; i++)
+		if (r->streams[i].valid)
+			report_tcp_line(f, r->streams[i].id, &r->streams[i].tcp);
 	if (verbose > 1 && zc)
 		fprintf(f, "kttcp: zerocopy: %llu completions, %llu copied, %llu.%03llu seconds waiting for pages\n",
 			(unsigned long long)r->zc_completions,
@@ -331,6 +372,58 @@ static void json_zerocopy(struct jw *w, uint64_t completions, uint64_t copied,
 	jw_close(w, '}');
 }
 
+/* "limited": shares of the transfer time and the main one, or null. */
+static void json_limits(struct jw *w, const struct tcp_stats *st,
+			uint64_t xfer_ns)
+{
+	struct tcp_limits l;
+	char key[40];
+	int i;
+
+	if (!tcp_limits_of(st, xfer_ns, &l)) {
+		jw_null(w, "limited");
+		return;
+	}
+	jw_open(w, "limited", '{');
+	for (i = 0; i < TCP_LIMIT_NR; i++) {
+		snprintf(key, sizeof(key), "%s_percent", tcp_limit_key(i));
+		jw_double(w, key, l.permille[i] / 10.0);
+	}
+	jw_str(w, "main", tcp_limit_key(l.main));
+	jw_close(w, '}');
+}
+
+/* A stream's TCP_INFO; the run's sum has only the counts that add up. */
+static void json_tcp(struct jw *w, const struct tcp_stats *st,
+		     uint64_t xfer_ns, bool sum)
+{
+	if (!st->valid) {
+		jw_null(w, "tcp");
+		return;
+	}
+	jw_open(w, "tcp", '{');
+	jw_u64(w, "retransmits", st->retrans);
+	if (!sum) {
+		jw_str(w, "congestion", st->cc[0] ? st->cc : NULL);
+		jw_u64(w, "rtt_us", st->rtt_us);
+		jw_u64(w, "rttvar_us", st->rttvar_us);
+		jw_u64(w, "snd_cwnd", st->snd_cwnd);
+		jw_u64(w, "snd_mss", st->snd_mss);
+		jw_u64(w, "rcv_mss", st->rcv_mss);
+		jw_u64(w, "delivery_rate_bits_per_second",
+		       st->delivery_rate * 8);
+	}
+	if (st->have_limits) {
+		jw_secs(w, "busy_seconds", st->busy_us, USEC_PER_SEC);
+		jw_secs(w, "rwnd_limited_seconds", st->rwnd_limited_us,
+			USEC_PER_SEC);
+		jw_secs(w, "sndbuf_limited_seconds", st->sndbuf_limited_us,
+			USEC_PER_SEC);
+	}
+	json_limits(w, st, xfer_ns);
+	jw_close(w, '}');
+}
+
 static bool is_zerocopy(const struct kttcp_result *r)
 {
 	return r->sender && r->mode && strcmp(r->mode, "zerocopy") == 0;
@@ -355,6 +448,7 @@ static void json_stream(struct jw *w, const struct kttcp_result *r,
 		json_zerocopy(w, s->zc_completions, s->zc_copied,
 			      s->zc_outstanding, s->zc_wait_ns,
 			      s->status & KTTCP_ST_ZC_RESET);
+	json_tcp(w, &s->tcp, s->elapsed_ns, false);
 	jw_close(w, '}');
 }
 
@@ -452,6 +546,7 @@ void report_json(FILE *f, const struct kttcp_result *r)
 	if (is_zerocopy(r))
 		json_zerocopy(&w, r->zc_completions, r->zc_copied,
 			      r->zc_outstanding, r->zc_wait_ns, r->zc_reset);
+	json_tcp(&w, &r->tcp, r->tcp_xfer_ns, true);
 	jw_open(&w, "verify", '{');
 	jw_bool(&w, "enabled", r->verify);
 	if (r->mismatch)

@@ -26,6 +26,14 @@ void report_cpu_line(FILE *f, uint64_t user_us, uint64_t sys_us,
 		     uint64_t real_ns);
 
 /*
+ * What TCP_INFO says limited the sender, as shares of @xfer_ns (nothing
+ * without the kernel's chrono times), and its retransmits; then one
+ * stream's TCP_INFO (-v).
+ */
+void report_limits_line(FILE *f, const struct tcp_stats *st, uint64_t xfer_ns);
+void report_tcp_line(FILE *f, unsigned int id, const struct tcp_stats *st);
+
+/*
  * NetBSD's result block for the totals (verbose 2 adds the CPU seconds
  * line and, with several streams, a line per stream).  Prints nothing if
  * no stream produced valid results.

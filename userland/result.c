@@ -101,6 +101,10 @@ static void sum_streams(struct kttcp_result *r)
 			r->mismatch = true;
 			r->mismatch_at = s->mismatch_at;
 		}
+		if (s->valid && s->tcp.valid) {
+			tcp_stats_add(&r->tcp, &s->tcp);
+			r->tcp_xfer_ns += s->elapsed_ns;
+		}
 	}
 }
 
@@ -138,6 +142,8 @@ void result_tally(struct kttcp_result *r)
 	r->bytes = r->elapsed_ns = 0;
 	r->zc_completions = r->zc_copied = r->zc_outstanding = 0;
 	r->zc_wait_ns = 0;
+	memset(&r->tcp, 0, sizeof(r->tcp));
+	r->tcp_xfer_ns = 0;
 	if (r->chunk_auto)
 		r->chunk = 0;
 	r->zc_detached = r->zc_reset = r->mismatch = false;

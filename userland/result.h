@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tcpinfo.h"
+
 #define NSEC_PER_SEC	1000000000ULL
 #define USEC_PER_SEC	1000000ULL
 
@@ -44,6 +46,7 @@ struct stream_result {
 	uint64_t mismatch_at;
 	int error;		/* errno that ended it, 0 if clean */
 	uint32_t status;	/* KTTCP_ST_* */
+	struct tcp_stats tcp;	/* its socket's TCP_INFO when it ended */
 };
 
 /* One interval report: bytes per stream between start_ns and end_ns. */
@@ -93,6 +96,8 @@ struct kttcp_result {
 	bool zc_reset;		/* a stream reset its connection for them */
 	bool mismatch;
 	uint64_t mismatch_at;	/* of the first stream that mismatched */
+	struct tcp_stats tcp;	/* the streams' retransmits and chrono times */
+	uint64_t tcp_xfer_ns;	/* the streams' transfer times, summed */
 	enum result_status status;
 	char error[128];	/* empty when status is RS_OK */
 	int exit_code;

@@ -225,6 +225,8 @@ static void *stream_main(void *arg)
 		s->ran = true;
 		s->ret = ioctl(s->dev_fd, x->cmd, &s->io);
 		s->err = s->ret ? errno : 0;
+		/* At once: the counts stop where this stream's transfer did. */
+		tcp_stats_read(s->sock, &s->tcp);
 	}
 	atomic_store(&s->done, true);
 	eventfd_write(x->donefd, 1);
@@ -535,6 +537,7 @@ int xfer_result(struct xfer *x, struct kttcp_result *r)
 		sr->zc_wait_ns = s->io.zc_wait_ns;
 		sr->chunk_peak = s->io.chunk_peak;
 		sr->mismatch_at = s->io.mismatch_at;
+		sr->tcp = s->tcp;
 	}
 	if (n) {
 		cpu_rusage_delta(&x->ru0, &x->ru1, &r->user_us, &r->sys_us);

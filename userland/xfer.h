@@ -26,6 +26,7 @@
 #include "cpu.h"
 #include "opts.h"
 #include "result.h"
+#include "tcpinfo.h"
 
 struct xfer;
 
@@ -41,6 +42,7 @@ struct stream {
 	struct kttcp_io io;
 	int ret;		/* ioctl() return value */
 	int err;		/* its errno */
+	struct tcp_stats tcp;	/* TCP_INFO as the ioctl returned */
 	uint64_t last;		/* reporter: bytes at the last report */
 };
 

@@ -8,6 +8,14 @@ the path crosses a real device pair (veth) rather than lo.  Runs core.py's
 transfer checks there: every mode pair, zerocopy completions (all copied:
 veth delivers to a local socket), a timed run, IPv6, parallel streams,
 plain TCP peers and the tool's errors.
+
+And what TCP_INFO says limited the sender, with netem (iproute2's tc) on
+A's end of the veth delaying or dropping what A sends:
+  - 5 ms of delay and a receiver with -b 4096: the sender's main limit is
+    the receive window;
+  - 1% loss: the sender reports retransmits, as many as the namespace's
+    own TCP counter (RetransSegs in /proc/net/snmp, the figure netstat -s
+    and nstat show) counted for the transfer.
 """
 
 import os
@@ -18,9 +26,84 @@ import core  # noqa: E402
 import kt  # noqa: E402
 
 
+class Netem:
+    """tc netem on host A's end of the veth: what A sends is delayed or
+    lost (A's egress; B's ACKs are not)."""
+
+    def __init__(self, spec):
+        self.spec = spec
+
+    def __enter__(self):
+        # The kernel does not load qdisc modules on demand here.
+        rc, out = kt.sh("modprobe sch_netem && "
+                        f"ip netns exec {kt.NS['a']} tc qdisc replace dev "
+                        f"eth0 root netem {self.spec}")
+        if rc:
+            raise RuntimeError(f"tc netem {self.spec}: {out.strip()}")
+        return self
+
+    def __exit__(self, *exc):
+        kt.sh(f"ip netns exec {kt.NS['a']} tc qdisc del dev eth0 root")
+
+
+def limited(x):
+    """The sender's tcp.limited object (or {}) and text for a failure."""
+    tcp = (x.snd or {}).get("tcp") or {}
+    return tcp.get("limited") or {}, f"{x.why()} tcp={tcp}"
+
+
+@kt.checks(1)
+def test_limits(t):
+    """A small receive window is what TCP_INFO then names.  (A small send
+    buffer is not reliably named: with TSO on the veth, TCP defers
+    sub-TSO-sized sends, so its queue of unsent data is seldom empty, and
+    its accounting counts the send buffer only when it is: 0-1% in 12 of
+    13 runs of 5 and 20 ms with -b 16384 to 262144, once 31%.)"""
+    with Netem("delay 5ms"):
+        x = kt.Transfer(["-m", "sendpage", "-T", "2"],
+                        ["-m", "trunc", "-b", "4096"]).run()
+    lim, why = limited(x)
+    t.check(x.ok() and lim.get("main") == "receive_window" and
+            lim.get("receive_window_percent", 0) > 50,
+            "5 ms delay, receiver -b 4096: the sender's main limit is the "
+            f"receive window ({lim.get('receive_window_percent')}%)", why)
+
+
+def retrans_segs():
+    """Host A's namespace-wide count of TCP segments retransmitted."""
+    rc, out = kt.sh(f"ip netns exec {kt.NS['a']} cat /proc/net/snmp")
+    rows = [ln.split() for ln in out.splitlines() if ln.startswith("Tcp:")]
+    if rc or len(rows) != 2 or "RetransSegs" not in rows[0]:
+        raise RuntimeError(f"no Tcp RetransSegs in /proc/net/snmp: {out}")
+    return int(rows[1][rows[0].index("RetransSegs")])
+
+
+@kt.checks(2)
+def test_retransmits(t):
+    """Zerocopy: the ioctl returns once every lent page is back, i.e. every
+    byte acknowledged, so the count the tool reads then is final but for
+    its FIN (lost one time in a hundred, and retransmitted after)."""
+    with Netem("delay 1ms loss 1%"):
+        before = retrans_segs()
+        x = kt.Transfer(["-m", "zerocopy", "-n", "32m"], ["-m", "trunc"]).run()
+        after = retrans_segs()
+    tcp = (x.snd or {}).get("tcp") or {}
+    streams = [(s.get("tcp") or {}).get("retransmits") for s in
+               (x.snd or {}).get("streams", [])]
+    got = tcp.get("retransmits")
+    t.check(x.ok() and isinstance(got, int) and got > 0 and streams == [got],
+            f"1% loss: the sender reports {got} segments retransmitted "
+            "(its stream's count)", f"{x.why()} tcp={tcp} streams={streams}")
+    t.check(isinstance(got, int) and got <= after - before <= got + 2,
+            f"... as many as host A's RetransSegs counted: {after - before} "
+            "(at most 2 more: the FIN and its retransmit)",
+            f"before {before} after {after} tool {got}")
+
+
 TESTS = [core.test_mode_matrix, core.test_mode_paths, core.test_timed,
          core.test_ipv6, core.test_parallel, core.test_plain_peers,
-         core.test_tool_errors, core.test_socket_options]
+         core.test_tool_errors, core.test_socket_options, test_limits,
+         test_retransmits]
 
 
 def main():

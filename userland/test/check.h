@@ -50,6 +50,7 @@ void test_opts(void);
 void test_report(void);
 void test_cpu(void);
 void test_json(void);
+void test_tcpinfo(void);
 void test_cli(const char *kttcp, const char *fake);
 
 /* test_json.c: a strict JSON validator; true if @s is one JSON value. */

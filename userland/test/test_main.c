@@ -19,7 +19,7 @@
  * other number of checks fails, which is how a check that silently stops
  * running (a group returning early, a lost branch) gets noticed.
  */
-#define PLANNED_CHECKS	393
+#define PLANNED_CHECKS	408
 
 static int passed, failed, skipped;
 
@@ -141,6 +141,7 @@ int main(int argc, char **argv)
 	test_report();
 	test_cpu();
 	test_json();
+	test_tcpinfo();
 	if (argc > 1)
 		test_cli(argv[1], argc > 2 ? argv[2] : NULL);
 	if (ran() != PLANNED_CHECKS)
