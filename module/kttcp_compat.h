@@ -14,6 +14,11 @@
  *          a bvec iterator does the same.
  *  < 6.10  struct ubuf_info has a ->callback.
  *  >= 6.10 it has ->ops, a struct ubuf_info_ops { complete, link_skb }.
+ *  >= 6.11 msg->sg_from_iter takes no sock and the core charges the
+ *          socket for what it adds (before, the callback had to).
+ *  >= 6.17 skb_splice_from_iter() has no gfp_t (it never used it): the
+ *          patch went to net-next in June 2025, the 6.17 cycle; 7.x has
+ *          it, and the lab has nothing between 6.12 and 7.3 to pin it.
  *  >= 6.19 kernel_connect() takes a struct sockaddr_unsized * (the
  *          sockaddr_unsized series); Kbuild makes the old pointer type
  *          an error.  Checked against 7.x; 6.13 to 6.18 are not in the
@@ -33,6 +38,40 @@
 #error "kttcp needs Linux 6.1 or later (TCP msg_ubuf support)"
 #endif
 
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+/*
+ * How TCP puts msg_ubuf pages into an skb.  Its default,
+ * zerocopy_fill_skb_from_iter(), charges every call a whole page of
+ * truesize, PAGE_ALIGN(offset + bytes), even when the bytes extend the
+ * skb's last frag.  kttcp's stream is contiguous in the pattern pages, so
+ * 1000-byte calls coalesce into 64 KB skbs of about 330 KB truesize.  The
+ * peer then derives its window from len/truesize (tp->scaling_ratio,
+ * 6.5+): rcvbuf * 0.19 falls below one MSS, a full skb no longer fits the
+ * window, and each segment waits for the 200 ms persist timer.  Lend the
+ * same pages the way MSG_SPLICE_PAGES does instead: coalesced, one page
+ * reference per frag, truesize the bytes added.  The ubuf and completions
+ * are unchanged.  Contract: 0 when all @length bytes were added, else
+ * -EMSGSIZE (the skb is out of frags; TCP keeps what was added).
+ */
+static inline int kttcp_zc_fill(struct sk_buff *skb, struct iov_iter *from,
+				size_t length)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+	ssize_t n = skb_splice_from_iter(skb, from, length);
+#else
+	ssize_t n = skb_splice_from_iter(skb, from, length, GFP_KERNEL);
+#endif
+
+	if (n < 0)
+		return n;
+	return (size_t)n < length ? -EMSGSIZE : 0;
+}
+#define KTTCP_ZC_FILL	kttcp_zc_fill
+#else
+/* 6.1 has no scaling_ratio; 6.5-6.10 would need the callback to charge. */
+#define KTTCP_ZC_FILL	NULL
+#endif
+
 /* sendmsg over a bvec: copy, MSG_SPLICE_PAGES or MSG_ZEROCOPY + ubuf. */
 static inline int kttcp_sendmsg_bvec(struct socket *sock, struct bio_vec *bv,
 				     unsigned int nr, size_t len, int flags,
@@ -41,6 +80,7 @@ static inline int kttcp_sendmsg_bvec(struct socket *sock, struct bio_vec *bv,
 	struct msghdr msg = {
 		.msg_flags = MSG_NOSIGNAL | flags,
 		.msg_ubuf = ubuf,
+		.sg_from_iter = ubuf ? KTTCP_ZC_FILL : NULL,
 	};
 
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, nr, len);
