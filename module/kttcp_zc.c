@@ -12,6 +12,8 @@
  * loopback and veth every skb is copied on delivery to the local socket).
  * The same function is also called as a plain reference drop (skb ==
  * NULL): 6.1's TCP takes and drops a reference around every sendmsg.
+ * How the lent pages go into skbs is kttcp_compat.h's (kttcp_zc_fill():
+ * charged the bytes they hold, or a peer's window can collapse).
  *
  * What a completion is.  The stream is cut into batches of KTTCP_ZC_BATCH
  * bytes (or one send call, if larger), each with its own ubuf_info, as
