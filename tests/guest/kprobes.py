@@ -59,6 +59,11 @@ class Calls:
         for s in self.armed:
             _write("kprobe_events", f"p:{GROUP}/{s} {s}")
         if self.armed:
+            # Only the counts are read, never a task's name: without
+            # record-cmd, enabling an event does not hook sched_switch,
+            # whose static-call patching oopsed once on int3 in the rt
+            # guest under emulation (CI, toggling these events).
+            _write("options/record-cmd", "0", append=False)
             _write(f"events/{GROUP}/enable", "1", append=False)
         return self
 
