@@ -98,24 +98,21 @@ bool tcp_limits_of(const struct tcp_stats *st, uint64_t xfer_ns,
 	return true;
 }
 
-static const char *const limit_names[TCP_LIMIT_NR] = {
-	[TCP_LIMIT_RWND]	= "the receive window",
-	[TCP_LIMIT_SNDBUF]	= "the send buffer",
-	[TCP_LIMIT_NEITHER]	= "neither",
-};
-
-static const char *const limit_keys[TCP_LIMIT_NR] = {
-	[TCP_LIMIT_RWND]	= "receive_window",
-	[TCP_LIMIT_SNDBUF]	= "send_buffer",
-	[TCP_LIMIT_NEITHER]	= "neither",
+/* Each limit's words in the text line and its JSON key: one table. */
+static const struct {
+	const char *name, *key;
+} limits[TCP_LIMIT_NR] = {
+	[TCP_LIMIT_RWND]	= { "the receive window", "receive_window" },
+	[TCP_LIMIT_SNDBUF]	= { "the send buffer", "send_buffer" },
+	[TCP_LIMIT_NEITHER]	= { "neither", "neither" },
 };
 
 const char *tcp_limit_name(enum tcp_limit lim)
 {
-	return lim < TCP_LIMIT_NR ? limit_names[lim] : "?";
+	return lim < TCP_LIMIT_NR ? limits[lim].name : "?";
 }
 
 const char *tcp_limit_key(enum tcp_limit lim)
 {
-	return lim < TCP_LIMIT_NR ? limit_keys[lim] : "?";
+	return lim < TCP_LIMIT_NR ? limits[lim].key : "?";
 }
