@@ -78,21 +78,10 @@ static int kttcp_recv_call(struct socket *sock, u8 *buf, size_t len,
 	return sock_recvmsg(sock, &msg, flags | MSG_TRUNC);
 }
 
-static int kttcp_recv_msg(struct kttcp_xfer *x)
+/* copy and trunc: @buf is NULL for trunc, @ref NULL unless verifying. */
+static int kttcp_recv_msg(struct kttcp_xfer *x, u8 *buf, const u8 *ref)
 {
-	bool trunc = x->io->mode == KTTCP_RECV_TRUNC;
-	u8 *buf = NULL, *ref = NULL;
 	int err = 0;
-
-	if (!trunc) {
-		buf = kvmalloc(x->chunk, KTTCP_GFP_BUF);
-		if (x->io->flags & KTTCP_F_VERIFY)
-			ref = kttcp_pattern_ref_alloc(x->chunk);
-		if (!buf || ((x->io->flags & KTTCP_F_VERIFY) && !ref)) {
-			err = -ENOMEM;
-			goto out;
-		}
-	}
 
 	while (!kttcp_loop_should_stop(x, &err)) {
 		int n = kttcp_recv_call(x->sock, buf, kttcp_recv_len(x), 0);
@@ -110,9 +99,6 @@ static int kttcp_recv_msg(struct kttcp_xfer *x)
 			break;
 		cond_resched();
 	}
-out:
-	kvfree(ref);
-	kvfree(buf);
 	return err;
 }
 
@@ -222,16 +208,33 @@ static int kttcp_recv_readsock(struct kttcp_xfer *x)
 	return err;
 }
 
+/* The clock runs from the first call: buffers are allocated before it. */
 int kttcp_recv(struct kttcp_xfer *x)
 {
-	ktime_t start = ktime_get();
+	u32 mode = x->io->mode;
+	bool verify = x->io->flags & KTTCP_F_VERIFY;
+	u8 *buf = NULL, *ref = NULL;
+	ktime_t start;
 	int err;
 
+	if (mode == KTTCP_RECV_COPY) {
+		buf = kvmalloc(x->chunk, KTTCP_GFP_BUF);
+		if (verify)
+			ref = kttcp_pattern_ref_alloc(x->chunk);
+		if (!buf || (verify && !ref)) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
 	x->io->chunk_peak = x->chunk;
-	if (x->io->mode == KTTCP_RECV_READSOCK)
+	start = ktime_get();
+	if (mode == KTTCP_RECV_READSOCK)
 		err = kttcp_recv_readsock(x);
 	else
-		err = kttcp_recv_msg(x);
+		err = kttcp_recv_msg(x, buf, ref);
 	x->io->elapsed_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+out:
+	kvfree(ref);
+	kvfree(buf);
 	return err;
 }

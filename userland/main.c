@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../include/kttcp.h"
+#include "clock.h"
 #include "msg.h"
 #include "net.h"
 #include "opts.h"
@@ -296,6 +297,7 @@ static int run_receiver(const struct kttcp_opts *o, struct xfer *x)
 	if (lfd < 0)
 		return EXIT_SETUP;
 	sockbuf = net_sockbuf(lfd, false);
+	clock_stamp_arrivals(lfd);
 	/* Signals first: a script that sees the line may Ctrl-C us at once. */
 	if (xfer_signals_init(x)) {
 		close(lfd);

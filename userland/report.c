@@ -161,6 +161,12 @@ void report_summary(FILE *f, const struct kttcp_result *r, int verbose)
 		report_cpu_seconds_line(f, r->bytes, r->sys_us);
 	report_mbits_line(f, r->bytes, r->elapsed_ns);
 	report_cpu_line(f, r->user_us, r->sys_us, cpu_real_ns(r));
+	if (verbose > 1 && r->sender)
+		fprintf(f, "kttcp: the last byte queued after %llu.%06llu seconds, acknowledged after %llu.%06llu\n",
+			(unsigned long long)(r->queued_ns / NSEC_PER_SEC),
+			(unsigned long long)(r->queued_ns % NSEC_PER_SEC / 1000),
+			(unsigned long long)(r->elapsed_ns / NSEC_PER_SEC),
+			(unsigned long long)(r->elapsed_ns % NSEC_PER_SEC / 1000));
 	/* TCP's accounting of the sender's limits is the sender's only. */
 	if (r->sender)
 		report_limits_line(f, &r->tcp, r->tcp_xfer_ns);
@@ -192,6 +198,9 @@ static void outcome_stream(FILE *f, const struct kttcp_result *r,
 	} else if ((s->status & KTTCP_ST_SIGNAL) || s->error == EINTR ||
 		   !s->ran) {
 		return;		/* reported once, for all streams */
+	} else if (s->error == EAGAIN && r->timeouts_set && s->ack_timeout) {
+		fprintf(f, "kttcp: %stimed out waiting for the ACK of the last of %llu bytes\n",
+			pfx, bytes);
 	} else if (s->error == EAGAIN && r->timeouts_set) {
 		fprintf(f, "kttcp: %stimed out after %llu bytes\n", pfx, bytes);
 	} else if (s->error && !s->valid) {
@@ -436,6 +445,8 @@ static void json_stream(struct jw *w, const struct kttcp_result *r,
 	jw_u64(w, "id", s->id);
 	jw_u64(w, "bytes", s->bytes);
 	jw_secs(w, "seconds", s->elapsed_ns, NSEC_PER_SEC);
+	if (r->sender)
+		jw_secs(w, "queued_seconds", s->queued_ns, NSEC_PER_SEC);
 	jw_u64(w, "bits_per_second", bits_ps(s->bytes, s->elapsed_ns));
 	jw_u64(w, "calls", s->calls);
 	jw_bool(w, "valid", s->valid);
@@ -541,6 +552,8 @@ void report_json(FILE *f, const struct kttcp_result *r)
 	jw_int(&w, "exit_code", r->exit_code);
 	jw_u64(&w, "bytes", r->bytes);
 	jw_secs(&w, "seconds", r->elapsed_ns, NSEC_PER_SEC);
+	if (r->sender)
+		jw_secs(&w, "queued_seconds", r->queued_ns, NSEC_PER_SEC);
 	jw_u64(&w, "bits_per_second", bits_ps(r->bytes, r->elapsed_ns));
 	json_cpu(&w, r);
 	if (is_zerocopy(r))

@@ -86,6 +86,8 @@ static void sum_streams(struct kttcp_result *r)
 		r->bytes += s->bytes;
 		if (s->elapsed_ns > r->elapsed_ns)
 			r->elapsed_ns = s->elapsed_ns;
+		if (s->queued_ns > r->queued_ns)
+			r->queued_ns = s->queued_ns;
 		r->zc_completions += s->zc_completions;
 		r->zc_copied += s->zc_copied;
 		r->zc_outstanding += s->zc_outstanding;
@@ -127,6 +129,9 @@ static void describe(struct kttcp_result *r, const struct stream_result *s)
 	if (s->status & KTTCP_ST_MISMATCH)
 		snprintf(r->error, n, "%sverify: first mismatch at byte offset %llu",
 			 pfx, (unsigned long long)s->mismatch_at);
+	else if (r->status == RS_TIMEOUT && s->ack_timeout)
+		snprintf(r->error, n, "%stimed out waiting for the ACK of the last of %llu bytes",
+			 pfx, (unsigned long long)s->bytes);
 	else if (r->status == RS_TIMEOUT)
 		snprintf(r->error, n, "%stimed out after %llu bytes", pfx,
 			 (unsigned long long)s->bytes);
@@ -139,7 +144,7 @@ void result_tally(struct kttcp_result *r)
 	const struct stream_result *worst = NULL;
 	unsigned int i;
 
-	r->bytes = r->elapsed_ns = 0;
+	r->bytes = r->elapsed_ns = r->queued_ns = 0;
 	r->zc_completions = r->zc_copied = r->zc_outstanding = 0;
 	r->zc_wait_ns = 0;
 	memset(&r->tcp, 0, sizeof(r->tcp));

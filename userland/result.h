@@ -36,7 +36,10 @@ struct stream_result {
 	bool ran;		/* the transfer ioctl was issued */
 	bool valid;		/* KTTCP_ST_VALID: the fields below are real */
 	uint64_t bytes;
-	uint64_t elapsed_ns;
+	uint64_t elapsed_ns;	/* receiver: first byte to EOF; sender: to
+				 * the ACK of the last byte */
+	uint64_t queued_ns;	/* sender: until the last byte was queued */
+	bool ack_timeout;	/* sender: -w ran out waiting for the ACK */
 	uint64_t calls;
 	uint64_t zc_completions;
 	uint64_t zc_copied;
@@ -88,6 +91,7 @@ struct kttcp_result {
 	/* Derived by result_tally(). */
 	uint64_t bytes;		/* sum over streams */
 	uint64_t elapsed_ns;	/* the longest stream */
+	uint64_t queued_ns;	/* sender: the longest stream's queueing */
 	uint64_t zc_completions;
 	uint64_t zc_copied;
 	uint64_t zc_outstanding;

@@ -59,8 +59,8 @@ void tcp_stats_add(struct tcp_stats *sum, const struct tcp_stats *src);
 
 /*
  * The limits as shares of @xfer_ns, the transfer time; of the busy time
- * if that is longer (a zerocopy send waits for its pages after its loop
- * has stopped the clock).  False without the chrono times or any time.
+ * if that is longer (it counts from the connection's start, a little
+ * before the first send).  False without the chrono times or any time.
  */
 bool tcp_limits_of(const struct tcp_stats *st, uint64_t xfer_ns,
 		   struct tcp_limits *l);

@@ -22,8 +22,10 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "msg.h"
 #include "report.h"
 #include "xfer.h"
@@ -210,10 +212,94 @@ static uint64_t since_ns(const struct timespec *t0)
 	       (uint64_t)now.tv_nsec - (uint64_t)t0->tv_nsec;
 }
 
+static void *reporter_main(void *arg);
+
+/*
+ * The clocks (wall, CPU, interval reports) start with the first stream:
+ * a sender's as it starts, a receiver's when its first byte is there
+ * (@t, when the stream saw it).
+ */
+static void first_start(struct xfer *x, const struct timespec *t)
+{
+	pthread_mutex_lock(&x->lock);
+	if (x->clocks_started)
+		goto out;
+	if (t)
+		x->t0 = *t;
+	else
+		clock_gettime(CLOCK_MONOTONIC, &x->t0);
+	getrusage(RUSAGE_SELF, &x->ru0);
+	cpu_read_stat(&x->cs0);
+	x->clocks_started = true;
+	if (!x->o->interval_ns)
+		goto out;
+	if (pthread_create(&x->rep, NULL, reporter_main, x) == 0)
+		x->rep_running = true;
+	else
+		kwarn("interval reports: cannot start thread");
+out:
+	pthread_mutex_unlock(&x->lock);
+}
+
+/*
+ * Receiver: wait for the stream's first byte (or its end), so that the
+ * receive time runs from the first byte to the last, as the sender's
+ * does.  -w bounds the wait; 0, or an errno for the stream.
+ */
+static int first_byte(struct stream *s)
+{
+	const struct kttcp_opts *o = s->x->o;
+	int ms = o->timeout_ns ? (int)((o->timeout_ns + 999999) / 1000000) : -1;
+	struct pollfd p = { .fd = s->sock, .events = POLLIN };
+	int n;
+
+	while (!atomic_load(&s->x->halt)) {
+		n = poll(&p, 1, ms);
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return EAGAIN;	/* as the module's SO_RCVTIMEO */
+		if (errno != EINTR)
+			return errno;
+	}
+	return EINTR;
+}
+
+/*
+ * Sender: the loop has queued its last byte; the transfer is over when
+ * TCP has it acknowledged.  Our FIN goes out at once, so that the
+ * receiver's EOF follows its last byte as closely.  Poll at a thousandth
+ * of the time so far (10 us to 1 ms): the poll's grain is then a
+ * thousandth of the figure at most.
+ */
+static int wait_acked(struct stream *s)
+{
+	struct xfer *x = s->x;
+	uint64_t step = s->io.elapsed_ns / 1000;
+	struct timespec t;
+	bool fin;
+	int err;
+
+	if (step < 10000)
+		step = 10000;
+	if (step > 1000000)
+		step = 1000000;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	fin = shutdown(s->sock, SHUT_WR) == 0;
+	err = clock_wait_acked(s->sock, fin, x->o->timeout_ns, step, &x->halt);
+	s->ack_ns = since_ns(&t);
+	if (err == -ETIMEDOUT) {
+		s->ack_timeout = true;
+		return EAGAIN;
+	}
+	return -err;
+}
+
 static void *stream_main(void *arg)
 {
 	struct stream *s = arg;
 	struct xfer *x = s->x;
+	struct timespec first;
 	sigset_t set;
 
 	/* Only stream threads take SIGUSR1: it is what stops the loop. */
@@ -221,13 +307,30 @@ static void *stream_main(void *arg)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-	if (!atomic_load(&x->halt)) {
-		s->ran = true;
-		s->ret = ioctl(s->dev_fd, x->cmd, &s->io);
-		s->err = s->ret ? errno : 0;
-		/* At once: the counts stop where this stream's transfer did. */
-		tcp_stats_read(s->sock, &s->tcp);
+	if (atomic_load(&x->halt))
+		goto out;
+	s->ran = true;
+	if (!x->sender) {
+		s->err = first_byte(s);
+		if (s->err) {
+			s->ret = -1;
+			goto out;
+		}
+		clock_first_arrival(s->sock, &first);
+		first_start(x, &first);
+		/* The receive time counts from here; the module's from its call. */
+		s->lead_ns = since_ns(&first);
 	}
+	s->ret = ioctl(s->dev_fd, x->cmd, &s->io);
+	s->err = s->ret ? errno : 0;
+	atomic_store(&s->ended, true);
+	if (x->sender && s->ret == 0) {
+		s->err = wait_acked(s);
+		s->ret = s->err ? -1 : 0;
+	}
+	/* At once: the counts stop where this stream's transfer did. */
+	tcp_stats_read(s->sock, &s->tcp);
+out:
 	atomic_store(&s->done, true);
 	eventfd_write(x->donefd, 1);
 	return NULL;
@@ -249,22 +352,6 @@ static void stream_io(const struct xfer *x, struct stream *s)
 	io->duration_ns = o->duration_ns;
 }
 
-static void *reporter_main(void *arg);
-
-/* The clocks start with the first stream. */
-static void first_start(struct xfer *x)
-{
-	getrusage(RUSAGE_SELF, &x->ru0);
-	cpu_read_stat(&x->cs0);
-	clock_gettime(CLOCK_MONOTONIC, &x->t0);
-	if (!x->o->interval_ns)
-		return;
-	if (pthread_create(&x->rep, NULL, reporter_main, x) == 0)
-		x->rep_running = true;
-	else
-		kwarn("interval reports: cannot start thread");
-}
-
 int xfer_start(struct xfer *x, int sock)
 {
 	unsigned int i = atomic_load(&x->started);
@@ -274,8 +361,8 @@ int xfer_start(struct xfer *x, int sock)
 
 	s->sock = sock;
 	stream_io(x, s);
-	if (i == 0)
-		first_start(x);
+	if (x->sender)
+		first_start(x, NULL);
 
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, STREAM_STACK_SIZE);
@@ -386,7 +473,7 @@ void xfer_wait(struct xfer *x)
 	for (i = 0; i < x->n; i++)
 		if (x->s[i].started)
 			pthread_join(x->s[i].tid, NULL);
-	if (atomic_load(&x->started)) {
+	if (x->clocks_started) {
 		x->end_ns = since_ns(&x->t0);
 		getrusage(RUSAGE_SELF, &x->ru1);
 		cpu_read_stat(&x->cs1);
@@ -407,7 +494,7 @@ static uint64_t sample(struct xfer *x, struct stream *s)
 	};
 	uint64_t cur = s->last;
 
-	if (atomic_load(&s->done)) {
+	if (atomic_load(&s->ended)) {
 		if (s->io.status & KTTCP_ST_VALID)
 			cur = s->io.bytes;
 	} else if (ioctl(s->dev_fd, KTTCP_IOC_PROGRESS, &p) == 0) {
@@ -529,7 +616,13 @@ int xfer_result(struct xfer *x, struct kttcp_result *r)
 		if (!sr->valid)
 			continue;
 		sr->bytes = s->io.bytes;
-		sr->elapsed_ns = s->io.elapsed_ns;
+		sr->elapsed_ns = s->lead_ns + s->io.elapsed_ns;
+		if (x->sender) {
+			/* The loop, its wait for lent pages, then ACKs. */
+			sr->queued_ns = s->io.elapsed_ns;
+			sr->elapsed_ns += s->io.zc_wait_ns + s->ack_ns;
+			sr->ack_timeout = s->ack_timeout;
+		}
 		sr->calls = s->io.calls;
 		sr->zc_completions = s->io.zc_completions;
 		sr->zc_copied = s->io.zc_copied;
@@ -539,7 +632,7 @@ int xfer_result(struct xfer *x, struct kttcp_result *r)
 		sr->mismatch_at = s->io.mismatch_at;
 		sr->tcp = s->tcp;
 	}
-	if (n) {
+	if (x->clocks_started) {
 		cpu_rusage_delta(&x->ru0, &x->ru1, &r->user_us, &r->sys_us);
 		r->cpu_real_ns = x->end_ns;
 		r->host_busy = cpu_busy_percent(&x->cs0, &x->cs1);

@@ -8,7 +8,10 @@
  *              SIGTERM) and an eventfd (a stream finished).  On a signal
  *              it sends SIGUSR1 to every stream thread still running.
  *   stream i   unblocks SIGUSR1 only and sits in the ioctl; the module's
- *              loop stops when a signal is pending for its thread.
+ *              loop stops when a signal is pending for its thread.  A
+ *              receiver waits for its first byte before the ioctl; a
+ *              sender, after it, for the ACK of its last (see
+ *              stream_main()).
  *   reporter   (-i) sleeps, reads KTTCP_IOC_PROGRESS on each stream's fd
  *              and prints interval lines.  All signals blocked.
  */
@@ -37,12 +40,17 @@ struct stream {
 	int sock;		/* the data socket, owned once started */
 	pthread_t tid;
 	bool started;		/* thread created; main thread only */
-	atomic_bool done;	/* the ioctl returned */
-	bool ran;		/* the ioctl was issued */
+	atomic_bool ended;	/* the ioctl returned */
+	atomic_bool done;	/* ... and the thread is done with the stream */
+	bool ran;		/* the stream thread went to work */
 	struct kttcp_io io;
 	int ret;		/* ioctl() return value */
 	int err;		/* its errno */
-	struct tcp_stats tcp;	/* TCP_INFO as the ioctl returned */
+	uint64_t lead_ns;	/* receiver: from its first byte to the call */
+	uint64_t ack_ns;	/* sender: from the ioctl's return until TCP
+				 * had every byte acknowledged */
+	bool ack_timeout;	/* ... and -w ran out first */
+	struct tcp_stats tcp;	/* TCP_INFO as the stream ended */
 	uint64_t last;		/* reporter: bytes at the last report */
 };
 
@@ -59,7 +67,9 @@ struct xfer {
 	atomic_int stop;	/* the signal that stops the run, or 0 */
 	atomic_bool halt;	/* stop the streams (a signal or a failure) */
 
-	struct timespec t0;	/* the first stream started */
+	bool clocks_started;	/* t0, ru0, cs0 are set; under lock */
+	struct timespec t0;	/* the first stream started (sender), or had
+				 * its first byte (receiver) */
 	uint64_t end_ns;	/* all streams done, relative to t0 */
 	struct rusage ru0, ru1;
 	struct cpu_stat cs0, cs1;

@@ -118,6 +118,7 @@ static void zc_result(struct kttcp_result *r, struct stream_result *s)
 	s->ran = s->valid = true;
 	s->bytes = 10485760;
 	s->elapsed_ns = 1500 * MS;
+	s->queued_ns = 1497 * MS;
 	s->calls = 160;
 	s->zc_completions = 170;
 	s->zc_copied = 2;
@@ -209,6 +210,7 @@ static void test_summary(void)
 		  "kttcp: 10485760 bytes in 1.200 CPU seconds ==> 8738133 bytes/CPU sec\n"
 		  "       53.3333 (55.924) Megabits/sec\n"
 		  "  0.01user 1.20sys 1.50real 80%\n"
+		  "kttcp: the last byte queued after 1.497000 seconds, acknowledged after 1.500000\n"
 		  "kttcp: zerocopy: 170 completions, 2 copied, 0.002 seconds waiting for pages\n",
 		  "summary: verbose 2");
 	cap_free(&c);
@@ -411,6 +413,8 @@ static void test_json_out(void)
 	CHECK_HAS(j, "\"mode\": \"zerocopy\"", "json zerocopy: mode");
 	CHECK_HAS(j, "\"bytes\": 10485760,", "json zerocopy: bytes");
 	CHECK_HAS(j, "\"seconds\": 1.500000000,", "json zerocopy: seconds");
+	CHECK_QUERY(j, "d['queued_seconds'], d['streams'][0]['queued_seconds']",
+		    "1.497 1.497", "json zerocopy: the sender's queued time, total and stream");
 	CHECK_HAS(j, "\"bits_per_second\": 55924053,", "json zerocopy: bits/s");
 	CHECK_HAS(j, "\"user_seconds\": 0.010000,", "json zerocopy: user");
 	CHECK_HAS(j, "\"system_seconds\": 1.200000,", "json zerocopy: system");
