@@ -240,24 +240,27 @@ def parse_json(text):
 class Transfer:
     """One kttcp receiver on B and one kttcp sender on A, JSON at both."""
 
-    def __init__(self, send_args, recv_args=(), six=False, timeout=120):
+    def __init__(self, send_args, recv_args=(), six=False, timeout=120,
+                 hosts=("a", "b"), dst=None):
         self.port = next_port()
         self.six = six
+        self.hosts = hosts
         fam = ["-6"] if six else ["-4"]
         self.recv_argv = [KTTCP, "-r", "-J", "-p", str(self.port)] + fam + \
             list(recv_args)
-        dst = ADDR6["b"] if six else ADDR["b"]
+        dst = dst or (ADDR6["b"] if six else ADDR["b"])
         self.send_argv = [KTTCP, "-t", "-J", "-p", str(self.port)] + fam + \
             list(send_args) + [dst]
         self.timeout = timeout
 
     def run(self):
-        r = spawn("b", self.recv_argv)
-        if not listening("b", self.port):
+        snd, rcv = self.hosts
+        r = spawn(rcv, self.recv_argv)
+        if not listening(rcv, self.port):
             r.kill()
             wait(r, 5)
             raise RuntimeError("receiver never listened")
-        s = spawn("a", self.send_argv)
+        s = spawn(snd, self.send_argv)
         self.s_rc, s_out, self.s_err = wait(s, self.timeout)
         self.r_rc, r_out, self.r_err = wait(r, 30)
         self.snd = parse_json(s_out)

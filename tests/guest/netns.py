@@ -100,7 +100,19 @@ def test_retransmits(t):
             f"before {before} after {after} tool {got}")
 
 
-TESTS = [core.test_mode_matrix, core.test_mode_paths, core.test_timed,
+@kt.checks(len(core.SMODES) * len(core.CLOCK_RUNS))
+def test_clocks_loop(t):
+    """Both ends in namespace B, on its lo."""
+    core.clocks_agree(t, "loopback", core.transfer_pair(("b", "b"),
+                                                         "127.0.0.1"))
+
+
+@kt.checks(len(core.SMODES) * len(core.CLOCK_RUNS))
+def test_clocks_veth(t):
+    core.clocks_agree(t, "veth", core.transfer_pair())
+
+
+TESTS = [test_clocks_loop, test_clocks_veth, core.test_mode_matrix, core.test_mode_paths, core.test_timed,
          core.test_ipv6, core.test_parallel, core.test_plain_peers,
          core.test_tool_errors, core.test_socket_options, test_limits,
          test_retransmits]

@@ -26,6 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import core  # noqa: E402
 import kt  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -112,6 +113,17 @@ def test_matrix(t):
             if A:
                 agree(t, n, mine, theirs, f"{sm} -> {rm} over virtio-net: "
                       f"{n} bytes at both ends")
+
+
+@kt.checks(len(core.SMODES) * len(core.CLOCK_RUNS) if A else 0)
+def test_clocks(t):
+    """Both ends' rates agree (core.clocks_agree), across the NIC path."""
+    n = [0]
+
+    def run(send_args, recv_args):
+        n[0] += 1
+        return both(*transfer(f"clk-{n[0]}", send_args, recv_args))
+    core.clocks_agree(t, "virtio-net", run, report=A)
 
 
 @kt.checks(2 if A else 0)
@@ -208,7 +220,8 @@ def test_link_flap(t):
                     repr(zc))
 
 
-TESTS = [test_matrix, test_zerocopy_real, test_parallel, test_link_flap]
+TESTS = [test_matrix, test_clocks, test_zerocopy_real, test_parallel,
+         test_link_flap]
 
 
 def main():
