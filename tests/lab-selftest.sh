@@ -146,10 +146,14 @@ test_stalled_boot() {
 			[ "$(grep -c "kernel failed before userspace" "$tmp/err")" = 1 ]'
 }
 
+# What test_module runs in the guest: the kernel's release, then the
+# device's mode; fails unless the lab loaded kttcp.ko.
+module_cmd='uname -r; stat -c %A /dev/kttcp; [ -n "$LAB_MODULE" ] && lsmod | grep -q "^kttcp "'
+
 test_module() {
 	local spec=$1 rel
 	rel=$(. "$repo/scripts/lab-common.sh" && lab_resolve_kernel "$spec") || rel="?"
-	run_lab -q -k "$spec" -- 'uname -r; stat -c %A /dev/kttcp; [ -n "$LAB_MODULE" ] && lsmod | grep -q "^kttcp "'
+	run_lab -q -k "$spec" -- "$module_cmd"
 	check "module, -k $spec: boots $rel, kttcp.ko loads, /dev/kttcp is crw-------" \
 		eval '[ $rc = 0 ] && out_is "$rel"$'"'"'\n'"'"'crw-------'
 }
@@ -161,19 +165,24 @@ test_module() {
 # per detector: a debug boot costs a minute of make check's time, and
 # the report holds only the console lines the lab's detector matched, so
 # each headline there was caught on its own.  Lockdep comes first: a
-# KASAN report taints the kernel, which turns lockdep off.
+# KASAN report taints the kernel, which turns lockdep off.  The same boot
+# makes test_module's check for the debug kernel first (kttcp.ko loaded,
+# /dev/kttcp's mode), before any splat.
 test_detectors() {
-	local spec bugs='' bug
+	local spec bugs='' bug rel
 	if ! "$repo/scripts/build-module" -q debug "$repo/tests/splat" >"$tmp/ko" 2>"$tmp/err"; then
 		rc=-
+		lab_not_ok "module, -k debug: not booted (tests/splat did not build)"
 		for spec in "$@"; do
 			lab_not_ok "detector ${spec%%:*}: build tests/splat for the debug kernel"
 		done
 		return
 	fi
 	for spec in "$@"; do bugs+=" ${spec%%:*}"; done
-	run_lab -q --no-module -k debug -- \
-		"for b in$bugs; do insmod build/\$LAB_KERNEL/tests/splat/lab_splat.ko bug=\$b && rmmod lab_splat && echo inserted \$b || exit 1; done"
+	rel=$(. "$repo/scripts/lab-common.sh" && lab_resolve_kernel debug) || rel="?"
+	run_lab -q -k debug -- "$module_cmd && echo kttcp loaded; for b in$bugs; do insmod build/\$LAB_KERNEL/tests/splat/lab_splat.ko bug=\$b && rmmod lab_splat && echo inserted \$b || exit 1; done"
+	check "module, -k debug: boots $rel, kttcp.ko loads, /dev/kttcp is crw-------" \
+		eval '[ "$(head -3 "$tmp/out")" = "$(printf "%s\ncrw-------\nkttcp loaded" "$rel")" ]'
 	for spec in "$@"; do
 		bug=${spec%%:*}
 		check "debug kernel, $bug: the run fails with 125 and the report says '${spec#*:}'" \
@@ -203,7 +212,6 @@ main() {
 	test_module 6.12
 	test_module newest
 	test_module rt
-	test_module debug
 	# KFENCE samples an allocation every 100 ms: when it took this one,
 	# it reports the use-after-free before KASAN can (seen in a run).
 	test_detectors "lockorder:possible circular locking dependency" \
