@@ -8,10 +8,10 @@
 # algorithms of -C, addresses for -B and host names after -t.  Works with
 # or without the bash-completion package.
 
-_kttcp_opts_common='-r -t -b -n -p -q -v -4 -6 -m -l -J -i -P -M -C -D -B -w -h
-	--receive --transmit --sockbuf --bytes --port --quiet --verbose --ipv4
-	--ipv6 --mode --length --json --interval --parallel --mss --congestion
-	--nodelay --bind --timeout --help --version'
+_kttcp_opts_common='-r -t -b -n -p -q -v -4 -6 -m -l -J -i -O -P -M -C -D -B -w
+	-h --receive --transmit --sockbuf --bytes --port --quiet --verbose --ipv4
+	--ipv6 --mode --length --json --interval --omit --parallel --mss
+	--congestion --nodelay --bind --timeout --help --version'
 _kttcp_opts_receive='-V --verify'
 _kttcp_opts_transmit='-T --time'
 _kttcp_modes_send='copy sendpage zerocopy'
@@ -56,7 +56,8 @@ _kttcp_value()
 			awk '{ sub("/.*", "", $4); print $4 }')
 		;;
 	-b | --sockbuf | -n | --bytes | -l | --length | -p | --port | -T | \
-	--time | -i | --interval | -P | --parallel | -M | --mss | -w | --timeout)
+	--time | -i | --interval | -O | --omit | -P | --parallel | -M | --mss | \
+	-w | --timeout)
 		COMPREPLY=()	# a number: nothing to offer
 		return 0
 		;;

@@ -22,7 +22,7 @@
 
 enum { OPT_VERSION = 256 };
 
-static const char short_opts[] = ":46b:B:C:Dhi:Jl:m:M:n:p:P:qrtT:vVw:";
+static const char short_opts[] = ":46b:B:C:Dhi:Jl:m:M:n:O:p:P:qrtT:vVw:";
 
 static const struct option long_opts[] = {
 	{ "receive",	no_argument,		NULL, 'r' },
@@ -36,6 +36,7 @@ static const struct option long_opts[] = {
 	{ "ipv6",	no_argument,		NULL, '6' },
 	{ "mode",	required_argument,	NULL, 'm' },
 	{ "time",	required_argument,	NULL, 'T' },
+	{ "omit",	required_argument,	NULL, 'O' },
 	{ "length",	required_argument,	NULL, 'l' },
 	{ "verify",	no_argument,		NULL, 'V' },
 	{ "json",	no_argument,		NULL, 'J' },
@@ -209,6 +210,10 @@ void opts_help(FILE *f)
 "  -m, --mode MODE        send: copy (default), sendpage, zerocopy;\n"
 "                         receive: copy (default), trunc, readsock\n"
 "  -T, --time SECS        sender: send for SECS (at least %g), not -n\n"
+"  -O, --omit SECS        leave the first SECS (slow start, buffers filling)\n"
+"                         out of bytes, time and CPU; a sender sends for\n"
+"                         SECS more (with -T only); a receiver omits the\n"
+"                         SECS after its first byte\n"
 "  -l, --length BYTES     bytes per send/recv call, 1..64m (default: sender\n"
 "                         auto, 64k..16m sized to ~10 ms a call; receiver 1m)\n"
 "  -V, --verify           receiver: check the data pattern (mode copy only)\n"
@@ -363,6 +368,9 @@ static int opt_one(struct kttcp_opts *o, struct pstate *ps, int c,
 	case 'T':
 		return opt_seconds(err, c, arg, KTTCP_TIME_MIN_NS,
 				   KTTCP_DURATION_MAX_NS, &o->duration_ns);
+	case 'O':
+		return opt_seconds(err, c, arg, KTTCP_TIME_MIN_NS,
+				   KTTCP_DURATION_MAX_NS, &o->omit_ns);
 	case 'l':
 		rc = opt_bytes(err, c, arg, 1, KTTCP_CHUNK_MAX, &u64);
 		if (!rc)
@@ -460,6 +468,11 @@ static int check_combinations(struct kttcp_opts *o, FILE *err)
 		return bad(err, "-T is for the sender (-t) only");
 	if (o->duration_ns && o->total_set)
 		return bad(err, "-T and -n are mutually exclusive");
+	if (o->omit_ns && sender && !o->duration_ns)
+		return bad(err, "-O needs a timed send (-T)");
+	if (o->omit_ns && o->duration_ns > KTTCP_DURATION_MAX_NS - o->omit_ns)
+		return bad(err, "-T plus -O: at most %g seconds",
+			   secs(KTTCP_DURATION_MAX_NS));
 	if (o->verify && sender)
 		return bad(err, "-V is for the receiver (-r) only");
 	if (o->verify && o->mode != KTTCP_RECV_COPY)

@@ -44,6 +44,7 @@ struct kttcp_opts {
 	uint64_t total;		/* -n: per stream; 0 on the receiver = until EOF */
 	bool total_set;		/* -n was given */
 	uint64_t duration_ns;	/* -T; sender only, then total is 0 */
+	uint64_t omit_ns;	/* -O; 0 = omit nothing */
 	unsigned int mode;	/* enum kttcp_send_mode or kttcp_recv_mode */
 	unsigned int chunk;	/* -l; 0 = module default */
 	bool verify;		/* -V */

@@ -230,13 +230,18 @@ void report_outcome(FILE *f, const struct kttcp_result *r)
 			r->parallel - r->missing);
 		fputc('\n', f);
 	}
+	if (r->omit_missed) {
+		fputs("kttcp: ", f);
+		fprintf(f, RESULT_OMIT_MISSED_FMT, (double)r->omit_ns / NSEC_PER_SEC);
+		fputc('\n', f);
+	}
 	if (r->status == RS_INTERRUPTED)
 		fprintf(f, "kttcp: interrupted after %llu bytes\n",
 			(unsigned long long)r->bytes);
 }
 
 void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
-		     uint64_t end_ns, uint64_t bytes)
+		     uint64_t end_ns, uint64_t bytes, bool omitted)
 {
 	uint64_t ns = end_ns > start_ns ? end_ns - start_ns : 0;
 	double mbits = ns ? (double)bytes * 8 * 1e3 / (double)ns : 0;
@@ -245,9 +250,9 @@ void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
 		fprintf(f, "[%3u]", id);
 	else
 		fputs("[SUM]", f);
-	fprintf(f, " %.2f-%.2f sec  %llu bytes  %.2f Mbits/sec\n",
+	fprintf(f, " %.2f-%.2f sec  %llu bytes  %.2f Mbits/sec%s\n",
 		(double)start_ns / 1e9, (double)end_ns / 1e9,
-		(unsigned long long)bytes, mbits);
+		(unsigned long long)bytes, mbits, omitted ? "  (omitted)" : "");
 }
 
 /*
@@ -448,6 +453,8 @@ static void json_stream(struct jw *w, const struct kttcp_result *r,
 	if (r->sender)
 		jw_secs(w, "queued_seconds", s->queued_ns, NSEC_PER_SEC);
 	jw_u64(w, "bits_per_second", bits_ps(s->bytes, s->elapsed_ns));
+	if (r->omit_ns)
+		jw_u64(w, "omitted_bytes", s->omitted_bytes);
 	jw_u64(w, "calls", s->calls);
 	jw_bool(w, "valid", s->valid);
 	jw_bool(w, "eof", s->status & KTTCP_ST_EOF);
@@ -472,6 +479,8 @@ static void json_interval(struct jw *w, const struct kttcp_result *r,
 	jw_open(w, NULL, '{');
 	jw_secs(w, "start", iv->start_ns, NSEC_PER_SEC);
 	jw_secs(w, "end", iv->end_ns, NSEC_PER_SEC);
+	if (r->omit_ns)
+		jw_bool(w, "omitted", iv->omitted);
 	jw_u64(w, "bytes", iv->sum);
 	jw_u64(w, "bits_per_second", bits_ps(iv->sum, ns));
 	jw_open(w, "streams", '[');
@@ -555,6 +564,10 @@ void report_json(FILE *f, const struct kttcp_result *r)
 	if (r->sender)
 		jw_secs(&w, "queued_seconds", r->queued_ns, NSEC_PER_SEC);
 	jw_u64(&w, "bits_per_second", bits_ps(r->bytes, r->elapsed_ns));
+	if (r->omit_ns) {
+		jw_secs(&w, "omitted_seconds", r->omit_ns, NSEC_PER_SEC);
+		jw_u64(&w, "omitted_bytes", r->omitted_bytes);
+	}
 	json_cpu(&w, r);
 	if (is_zerocopy(r))
 		json_zerocopy(&w, r->zc_completions, r->zc_copied,

@@ -43,9 +43,12 @@ void report_summary(FILE *f, const struct kttcp_result *r, int verbose);
 /* Messages after the results: errors, timeouts, interruption, leaks. */
 void report_outcome(FILE *f, const struct kttcp_result *r);
 
-/* "[  1] 0.00-1.00 sec  N bytes  X Mbits/sec"; id 0 prints "[SUM]". */
+/*
+ * "[  1] 0.00-1.00 sec  N bytes  X Mbits/sec"; id 0 prints "[SUM]"; an
+ * interval within -O's time ends in "  (omitted)", as iperf3's.
+ */
 void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
-		     uint64_t end_ns, uint64_t bytes);
+		     uint64_t end_ns, uint64_t bytes, bool omitted);
 
 /* One JSON object (and a newline). */
 void report_json(FILE *f, const struct kttcp_result *r);

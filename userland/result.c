@@ -88,6 +88,7 @@ static void sum_streams(struct kttcp_result *r)
 			r->elapsed_ns = s->elapsed_ns;
 		if (s->queued_ns > r->queued_ns)
 			r->queued_ns = s->queued_ns;
+		r->omitted_bytes += s->omitted_bytes;
 		r->zc_completions += s->zc_completions;
 		r->zc_copied += s->zc_copied;
 		r->zc_outstanding += s->zc_outstanding;
@@ -144,7 +145,7 @@ void result_tally(struct kttcp_result *r)
 	const struct stream_result *worst = NULL;
 	unsigned int i;
 
-	r->bytes = r->elapsed_ns = r->queued_ns = 0;
+	r->bytes = r->elapsed_ns = r->queued_ns = r->omitted_bytes = 0;
 	r->zc_completions = r->zc_copied = r->zc_outstanding = 0;
 	r->zc_wait_ns = 0;
 	memset(&r->tcp, 0, sizeof(r->tcp));
@@ -170,6 +171,10 @@ void result_tally(struct kttcp_result *r)
 		r->status = RS_ERROR;
 		snprintf(r->error, sizeof(r->error), RESULT_MISSING_FMT,
 			 r->parallel, r->parallel - r->missing);
+	} else if (r->omit_missed && severity(RS_ERROR) > severity(r->status)) {
+		r->status = RS_ERROR;
+		snprintf(r->error, sizeof(r->error), RESULT_OMIT_MISSED_FMT,
+			 (double)r->omit_ns / NSEC_PER_SEC);
 	} else if (r->status != RS_OK) {
 		describe(r, worst);
 	}

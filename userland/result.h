@@ -40,6 +40,8 @@ struct stream_result {
 				 * the ACK of the last byte */
 	uint64_t queued_ns;	/* sender: until the last byte was queued */
 	bool ack_timeout;	/* sender: -w ran out waiting for the ACK */
+	uint64_t omitted_bytes;	/* -O: moved before the omitted time ended
+				 * (not in bytes) */
 	uint64_t calls;
 	uint64_t zc_completions;
 	uint64_t zc_copied;
@@ -58,6 +60,7 @@ struct interval_rec {
 	uint64_t end_ns;
 	uint64_t sum;
 	uint64_t *bytes;	/* nstreams entries */
+	bool omitted;		/* ends within -O's time */
 };
 
 struct kttcp_result {
@@ -84,6 +87,8 @@ struct kttcp_result {
 				 * first stream's start until every stream
 				 * thread was joined (0: elapsed_ns) */
 	double host_busy;	/* /proc/stat busy percent, < 0 unknown */
+	uint64_t omit_ns;	/* -O, 0 if not given */
+	bool omit_missed;	/* -O: the transfer ended within it */
 	bool have_intervals;	/* -i was given */
 	unsigned int nintervals;
 	struct interval_rec *intervals;
@@ -92,6 +97,7 @@ struct kttcp_result {
 	uint64_t bytes;		/* sum over streams */
 	uint64_t elapsed_ns;	/* the longest stream */
 	uint64_t queued_ns;	/* sender: the longest stream's queueing */
+	uint64_t omitted_bytes;	/* -O: the streams' omitted bytes */
 	uint64_t zc_completions;
 	uint64_t zc_copied;
 	uint64_t zc_outstanding;
@@ -109,6 +115,9 @@ struct kttcp_result {
 
 /* The receiver's words for streams of -P that never came. */
 #define RESULT_MISSING_FMT	"expected %u streams (-P), %u came"
+
+/* -O's words for a transfer that ended before the omitted time did. */
+#define RESULT_OMIT_MISSED_FMT	"the transfer ended within the first %g seconds (-O): nothing left to measure"
 
 void result_tally(struct kttcp_result *r);
 

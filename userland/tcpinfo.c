@@ -63,6 +63,23 @@ void tcp_stats_add(struct tcp_stats *sum, const struct tcp_stats *src)
 	sum->sndbuf_limited_us += src->sndbuf_limited_us;
 }
 
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+void tcp_stats_sub(struct tcp_stats *st, const struct tcp_stats *early)
+{
+	if (!st->valid || !early->valid)
+		return;
+	st->retrans = (uint32_t)minus(st->retrans, early->retrans);
+	st->busy_us = minus(st->busy_us, early->busy_us);
+	st->rwnd_limited_us = minus(st->rwnd_limited_us,
+				    early->rwnd_limited_us);
+	st->sndbuf_limited_us = minus(st->sndbuf_limited_us,
+				      early->sndbuf_limited_us);
+}
+
 static unsigned int permille(uint64_t part, uint64_t whole)
 {
 	if (part >= whole)

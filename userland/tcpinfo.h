@@ -58,6 +58,12 @@ int tcp_stats_read(int sock, struct tcp_stats *st);
 void tcp_stats_add(struct tcp_stats *sum, const struct tcp_stats *src);
 
 /*
+ * Take @early's counts (the same socket's, read before) out of @st: what
+ * the socket did after @early.  Nothing if either was not read.
+ */
+void tcp_stats_sub(struct tcp_stats *st, const struct tcp_stats *early);
+
+/*
  * The limits as shares of @xfer_ns, the transfer time; of the busy time
  * if that is longer (it counts from the connection's start, a little
  * before the first send).  False without the chrono times or any time.

@@ -213,6 +213,7 @@ static uint64_t since_ns(const struct timespec *t0)
 }
 
 static void *reporter_main(void *arg);
+static void *omit_main(void *arg);
 
 /*
  * The clocks (wall, CPU, interval reports) start with the first stream:
@@ -231,6 +232,12 @@ static void first_start(struct xfer *x, const struct timespec *t)
 	getrusage(RUSAGE_SELF, &x->ru0);
 	cpu_read_stat(&x->cs0);
 	x->clocks_started = true;
+	if (x->o->omit_ns) {
+		if (pthread_create(&x->omit_thr, NULL, omit_main, x) == 0)
+			x->omit_running = true;
+		else
+			kwarn("-O: cannot start thread");
+	}
 	if (!x->o->interval_ns)
 		goto out;
 	if (pthread_create(&x->rep, NULL, reporter_main, x) == 0)
@@ -320,6 +327,9 @@ static void *stream_main(void *arg)
 		first_start(x, &first);
 		/* The receive time counts from here; the module's from its call. */
 		s->lead_ns = since_ns(&first);
+		s->t_start = first;
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &s->t_start);
 	}
 	s->ret = ioctl(s->dev_fd, x->cmd, &s->io);
 	s->err = s->ret ? errno : 0;
@@ -349,7 +359,8 @@ static void stream_io(const struct xfer *x, struct stream *s)
 	io->flags = o->verify ? KTTCP_F_VERIFY : 0;
 	io->chunk = o->chunk;
 	io->total = o->total;
-	io->duration_ns = o->duration_ns;
+	/* A timed send runs -O's time more: it is left out of the results. */
+	io->duration_ns = o->duration_ns ? o->duration_ns + o->omit_ns : 0;
 }
 
 int xfer_start(struct xfer *x, int sock)
@@ -442,13 +453,15 @@ static bool kick_running(struct xfer *x)
 
 static void stop_reporter(struct xfer *x)
 {
-	if (!x->rep_running)
-		return;
 	pthread_mutex_lock(&x->lock);
 	x->rep_stop = true;
-	pthread_cond_signal(&x->cond);
+	pthread_cond_broadcast(&x->cond);
 	pthread_mutex_unlock(&x->lock);
-	pthread_join(x->rep, NULL);
+	if (x->omit_running)
+		pthread_join(x->omit_thr, NULL);
+	x->omit_running = false;
+	if (x->rep_running)
+		pthread_join(x->rep, NULL);
 	x->rep_running = false;
 }
 
@@ -482,24 +495,36 @@ void xfer_wait(struct xfer *x)
 }
 
 /*
- * Reporter: bytes of one stream so far.  A finished stream's own result
- * is final; a running one is asked through its /dev/kttcp file.  Never
- * let the count go backwards (the module may forget a finished transfer).
+ * Bytes stream @s has moved so far: a finished stream's own result, a
+ * running one's from its /dev/kttcp file.  False if they cannot be read.
  */
-static uint64_t sample(struct xfer *x, struct stream *s)
+static bool stream_bytes(const struct stream *s, uint64_t *bytes)
 {
 	struct kttcp_progress p = {
 		.size = sizeof(p),
 		.version = KTTCP_ABI_VERSION,
 	};
-	uint64_t cur = s->last;
 
 	if (atomic_load(&s->ended)) {
-		if (s->io.status & KTTCP_ST_VALID)
-			cur = s->io.bytes;
-	} else if (ioctl(s->dev_fd, KTTCP_IOC_PROGRESS, &p) == 0) {
-		cur = p.bytes;
-	} else if (!x->rep_failed) {
+		*bytes = s->io.bytes;
+		return s->io.status & KTTCP_ST_VALID;
+	}
+	if (ioctl(s->dev_fd, KTTCP_IOC_PROGRESS, &p))
+		return false;
+	*bytes = p.bytes;
+	return true;
+}
+
+/*
+ * Reporter: bytes of one stream so far.  Never let the count go
+ * backwards (the module may forget a finished transfer).
+ */
+static uint64_t sample(struct xfer *x, struct stream *s)
+{
+	uint64_t cur = s->last;
+
+	if (!stream_bytes(s, &cur) && !atomic_load(&s->ended) &&
+	    !x->rep_failed) {
 		x->rep_failed = true;
 		kwarn("KTTCP_IOC_PROGRESS: %s", strerror(errno));
 	}
@@ -528,9 +553,10 @@ static void print_interval(const struct xfer *x, const struct interval_rec *rec,
 
 	for (i = 0; i < nstarted; i++)
 		report_interval(stdout, i + 1, rec->start_ns, rec->end_ns,
-				rec->bytes[i]);
+				rec->bytes[i], rec->omitted);
 	if (x->n > 1)
-		report_interval(stdout, 0, rec->start_ns, rec->end_ns, rec->sum);
+		report_interval(stdout, 0, rec->start_ns, rec->end_ns, rec->sum,
+				rec->omitted);
 	fflush(stdout);
 }
 
@@ -538,7 +564,10 @@ static void print_interval(const struct xfer *x, const struct interval_rec *rec,
 static void interval(struct xfer *x, uint64_t start, uint64_t end, bool last)
 {
 	unsigned int i, nstarted = atomic_load(&x->started);
-	struct interval_rec rec = { .start_ns = start, .end_ns = end };
+	struct interval_rec rec = {
+		.start_ns = start, .end_ns = end,
+		.omitted = x->o->omit_ns && end <= x->o->omit_ns,
+	};
 	uint64_t cur;
 
 	rec.bytes = calloc(x->n, sizeof(*rec.bytes));
@@ -591,6 +620,64 @@ static void *reporter_main(void *arg)
 	return NULL;
 }
 
+/* -O's time is over: what every stream, the process and the host did by now. */
+static void omit_take(struct xfer *x)
+{
+	unsigned int i, n = atomic_load(&x->started);
+
+	x->omit_at_ns = since_ns(&x->t0);
+	getrusage(RUSAGE_SELF, &x->ru_omit);
+	cpu_read_stat(&x->cs_omit);
+	for (i = 0; i < n; i++) {
+		struct stream *s = &x->s[i];
+
+		s->omit_taken = stream_bytes(s, &s->omit_bytes);
+		tcp_stats_read(s->sock, &s->tcp_omit);
+	}
+	x->omitted = true;
+}
+
+static void *omit_main(void *arg)
+{
+	struct xfer *x = arg;
+	struct timespec deadline;
+	bool stop;
+
+	add_ns(&deadline, &x->t0, x->o->omit_ns);
+	pthread_mutex_lock(&x->lock);
+	while (!x->rep_stop &&
+	       pthread_cond_timedwait(&x->cond, &x->lock, &deadline) !=
+	       ETIMEDOUT)
+		;
+	stop = x->rep_stop;
+	pthread_mutex_unlock(&x->lock);
+	if (!stop)
+		omit_take(x);
+	return NULL;
+}
+
+/* Leave what stream @s did within -O's time out of its result @sr. */
+static void omit_stream(const struct xfer *x, const struct stream *s,
+			struct stream_result *sr)
+{
+	struct timespec at;
+	int64_t d;
+	uint64_t cut;
+
+	if (!s->omit_taken)
+		return;		/* it started after (or never ran) */
+	/* The stream's time from its start to the end of -O's. */
+	add_ns(&at, &x->t0, x->omit_at_ns);
+	d = (int64_t)(at.tv_sec - s->t_start.tv_sec) * (int64_t)NSEC_PER_SEC +
+	    (at.tv_nsec - s->t_start.tv_nsec);
+	cut = d > 0 ? (uint64_t)d : 0;
+	sr->omitted_bytes = s->omit_bytes < sr->bytes ? s->omit_bytes : sr->bytes;
+	sr->bytes -= sr->omitted_bytes;
+	sr->elapsed_ns = sr->elapsed_ns > cut ? sr->elapsed_ns - cut : 0;
+	sr->queued_ns = sr->queued_ns > cut ? sr->queued_ns - cut : 0;
+	tcp_stats_sub(&sr->tcp, &s->tcp_omit);
+}
+
 int xfer_result(struct xfer *x, struct kttcp_result *r)
 {
 	unsigned int i, n = atomic_load(&x->started);
@@ -631,8 +718,16 @@ int xfer_result(struct xfer *x, struct kttcp_result *r)
 		sr->chunk_peak = s->io.chunk_peak;
 		sr->mismatch_at = s->io.mismatch_at;
 		sr->tcp = s->tcp;
+		if (x->omitted)
+			omit_stream(x, s, sr);
 	}
-	if (x->clocks_started) {
+	r->omit_ns = x->o->omit_ns;
+	r->omit_missed = x->clocks_started && x->o->omit_ns && !x->omitted;
+	if (x->omitted) {
+		cpu_rusage_delta(&x->ru_omit, &x->ru1, &r->user_us, &r->sys_us);
+		r->cpu_real_ns = x->end_ns - x->omit_at_ns;
+		r->host_busy = cpu_busy_percent(&x->cs_omit, &x->cs1);
+	} else if (x->clocks_started) {
 		cpu_rusage_delta(&x->ru0, &x->ru1, &r->user_us, &r->sys_us);
 		r->cpu_real_ns = x->end_ns;
 		r->host_busy = cpu_busy_percent(&x->cs0, &x->cs1);

@@ -14,6 +14,9 @@
  *              stream_main()).
  *   reporter   (-i) sleeps, reads KTTCP_IOC_PROGRESS on each stream's fd
  *              and prints interval lines.  All signals blocked.
+ *   omit       (-O) sleeps until -O's time is over, then reads every
+ *              stream's bytes and TCP_INFO, the process's CPU and the
+ *              host's: the results count from there.
  */
 #ifndef KTTCP_XFER_H
 #define KTTCP_XFER_H
@@ -46,12 +49,16 @@ struct stream {
 	struct kttcp_io io;
 	int ret;		/* ioctl() return value */
 	int err;		/* its errno */
+	struct timespec t_start;	/* its first send, or first byte */
 	uint64_t lead_ns;	/* receiver: from its first byte to the call */
 	uint64_t ack_ns;	/* sender: from the ioctl's return until TCP
 				 * had every byte acknowledged */
 	bool ack_timeout;	/* ... and -w ran out first */
 	struct tcp_stats tcp;	/* TCP_INFO as the stream ended */
 	uint64_t last;		/* reporter: bytes at the last report */
+	bool omit_taken;	/* -O: the counts below were read */
+	uint64_t omit_bytes;	/* ... bytes moved by the end of -O's time */
+	struct tcp_stats tcp_omit;	/* ... and its TCP_INFO then */
 };
 
 struct xfer {
@@ -76,6 +83,12 @@ struct xfer {
 
 	bool rep_running;
 	pthread_t rep;
+	bool omit_running;	/* -O: a thread takes the counts at its end */
+	pthread_t omit_thr;
+	bool omitted;		/* ... and did, at omit_at_ns after t0 */
+	uint64_t omit_at_ns;
+	struct rusage ru_omit;
+	struct cpu_stat cs_omit;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool rep_stop;

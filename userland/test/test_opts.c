@@ -153,8 +153,14 @@ static void test_good_lines(void)
 	      o.family == AF_UNSPEC && o.mode == 0 && o.chunk == 0,
 	      "argv: -r defaults");
 	CHECK(parse(&o, "-t host") == 0 && o.role == ROLE_SENDER &&
-	      strcmp(o.host, "host") == 0 && o.total == 10485760,
-	      "argv: -t default 10 MiB");
+	      strcmp(o.host, "host") == 0 && o.total == 10485760 &&
+	      o.omit_ns == 0,
+	      "argv: -t default 10 MiB, nothing omitted");
+	CHECK(parse(&o, "-t -T 3 -O 1.5 host") == 0 &&
+	      o.duration_ns == 3000000000ULL && o.omit_ns == 1500000000ULL,
+	      "argv: -T 3 -O 1.5");
+	CHECK(parse(&o, "-r --omit 2") == 0 && o.omit_ns == 2000000000ULL,
+	      "argv: a receiver's --omit 2");
 	CHECK(parse(&o, "-t -b 256k -n 1g -p 5001 -q -4 ::1") == 0 &&
 	      o.sockbuf == 262144 && o.total == 1073741824ULL &&
 	      strcmp(o.port, "5001") == 0 && o.verbose == 0 &&
@@ -234,6 +240,10 @@ static void test_bad_lines(void)
 	bad_line("-t -T 0.009 h", "-T: '0.009' seconds is too short");
 	bad_line("-t -T 86401 h", "too long");
 	bad_line("-t -T 1x h", "-T: invalid number of seconds '1x'");
+	bad_line("-t -O 1 h", "-O needs a timed send (-T)");
+	bad_line("-t -n 1m -O 1 h", "-O needs a timed send (-T)");
+	bad_line("-t -T 86000 -O 401 h", "-T plus -O: at most 86400 seconds");
+	bad_line("-r -O 0.009", "-O: '0.009' seconds is too short");
 	bad_line("-t -V h", "-V is for the receiver (-r) only");
 	bad_line("-r -V -m trunc", "-V needs receive mode copy");
 	bad_line("-r -m readsock -V", "-V needs receive mode copy");

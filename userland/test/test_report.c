@@ -96,16 +96,16 @@ static void test_interval_lines(void)
 {
 	struct capture c;
 
-	report_interval(cap_open(&c), 1, 0, 1000 * MS, 1048576);
-	report_interval(c.f, 12, 1000 * MS, 2000 * MS, 125000000);
-	report_interval(c.f, 0, 2000 * MS, 2500 * MS, 62500000);
-	report_interval(c.f, 3, 5 * MS, 5 * MS, 100);
+	report_interval(cap_open(&c), 1, 0, 1000 * MS, 1048576, false);
+	report_interval(c.f, 12, 1000 * MS, 2000 * MS, 125000000, false);
+	report_interval(c.f, 0, 2000 * MS, 2500 * MS, 62500000, false);
+	report_interval(c.f, 3, 5 * MS, 5 * MS, 100, true);
 	CHECK_STR(cap_text(&c),
 		  "[  1] 0.00-1.00 sec  1048576 bytes  8.39 Mbits/sec\n"
 		  "[ 12] 1.00-2.00 sec  125000000 bytes  1000.00 Mbits/sec\n"
 		  "[SUM] 2.00-2.50 sec  62500000 bytes  1000.00 Mbits/sec\n"
-		  "[  3] 0.01-0.01 sec  100 bytes  0.00 Mbits/sec\n",
-		  "interval lines");
+		  "[  3] 0.01-0.01 sec  100 bytes  0.00 Mbits/sec  (omitted)\n",
+		  "interval lines (the last within -O's time)");
 	cap_free(&c);
 }
 
@@ -487,6 +487,47 @@ static void test_chunk_peak(void)
 }
 
 /* The layout include/kttcp.h promises: the same for 32 and 64 bits. */
+/* -O: the omitted bytes and time in the JSON, and a run that ended first. */
+static void test_omit(void)
+{
+	struct kttcp_result r;
+	struct stream_result s;
+	struct interval_rec iv[2] = {
+		{ .start_ns = 0, .end_ns = 1000 * MS, .sum = 5 },
+		{ .start_ns = 1000 * MS, .end_ns = 2000 * MS, .sum = 7 },
+	};
+	uint64_t ivb[2] = { 5, 7 };
+	struct capture c;
+	const char *j;
+
+	zc_result(&r, &s);
+	r.omit_ns = 1000 * MS;
+	s.omitted_bytes = 4096;
+	iv[0].bytes = &ivb[0];
+	iv[1].bytes = &ivb[1];
+	iv[0].omitted = true;
+	r.have_intervals = true;
+	r.intervals = iv;
+	r.nintervals = 2;
+	result_tally(&r);
+	report_json(cap_open(&c), &r);
+	j = cap_text(&c);
+	CHECK_QUERY(j, "d['omitted_seconds'], d['omitted_bytes'], d['streams'][0]['omitted_bytes'], [i['omitted'] for i in d['intervals']]",
+		    "1.0 4096 4096 [True, False]",
+		    "json -O: omitted seconds and bytes, total and stream; intervals marked");
+	cap_free(&c);
+
+	r.omit_missed = true;
+	result_tally(&r);
+	CHECK(r.status == RS_ERROR && r.exit_code == 3,
+	      "tally -O: a transfer that ended within -O's time fails, exit 3");
+	report_outcome(cap_open(&c), &r);
+	CHECK_STR(cap_text(&c),
+		  "kttcp: the transfer ended within the first 1 seconds (-O): nothing left to measure\n",
+		  "outcome -O: says so");
+	cap_free(&c);
+}
+
 static void test_abi_layout(void)
 {
 	/*
@@ -521,4 +562,5 @@ void test_report(void)
 	test_tally();
 	test_json_out();
 	test_chunk_peak();
+	test_omit();
 }
