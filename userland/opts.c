@@ -218,7 +218,7 @@ void opts_help(FILE *f)
 "                         auto, 64k..16m sized to ~10 ms a call; receiver 1m)\n"
 "  -V, --verify           receiver: check the data pattern (mode copy only)\n"
 "  -J, --json             print one JSON object on stdout, nothing else\n"
-"  -i, --interval SECS    report progress every SECS\n"
+"  -i, --interval SECS    report progress every SECS, at least %g\n"
 "  -P, --parallel N       N streams, 1..%d, each its own connection; once\n"
 "                         one ends, a receiver waits -w (or %g s) for any\n"
 "                         missing, then reports and exits 3\n"
@@ -237,7 +237,8 @@ void opts_help(FILE *f)
 "unsupported mode, resolve, connect, listen); 3 transfer failed (error,\n"
 "timeout, verify mismatch, missing streams); 130 or 143 interrupted by\n"
 "SIGINT or SIGTERM.\n",
-		KTTCP_DEFAULT_PORT, secs(KTTCP_TIME_MIN_NS), KTTCP_STREAMS_MAX,
+		KTTCP_DEFAULT_PORT, secs(KTTCP_TIME_MIN_NS),
+		secs(KTTCP_INTERVAL_MIN_NS), KTTCP_STREAMS_MAX,
 		secs(KTTCP_STREAM_GRACE_NS), KTTCP_MSS_MIN,
 		secs(KTTCP_TIME_MIN_NS));
 }
@@ -383,8 +384,8 @@ static int opt_one(struct kttcp_opts *o, struct pstate *ps, int c,
 		o->json = true;
 		return 0;
 	case 'i':
-		return opt_seconds(err, c, arg, 1, KTTCP_DURATION_MAX_NS,
-				   &o->interval_ns);
+		return opt_seconds(err, c, arg, KTTCP_INTERVAL_MIN_NS,
+				   KTTCP_DURATION_MAX_NS, &o->interval_ns);
 	case 'P':
 		rc = opt_uint(err, c, arg, 1, KTTCP_STREAMS_MAX, &ul);
 		if (!rc)

@@ -21,9 +21,12 @@
  * measure the module's call granularity (its send calls aim at ~10 ms)
  * and the kernel's timer tick, not TCP; TCP_MAXSEG below 88 (TCP_MIN_MSS)
  * is refused by Linux.  A receiver given -P N waits this long (or -w) for
- * missing streams once one has ended.
+ * missing streams once one has ended.  Interval reports under 0.1 s
+ * show the module's call granularity and the reporter's own wakeups
+ * more than the transfer (and cost a sample of every stream each).
  */
 #define KTTCP_TIME_MIN_NS	10000000ULL
+#define KTTCP_INTERVAL_MIN_NS	100000000ULL
 #define KTTCP_MSS_MIN		88
 #define KTTCP_STREAM_GRACE_NS	5000000000ULL
 #define KTTCP_PORT_STR_LEN	8

@@ -241,7 +241,8 @@ void report_outcome(FILE *f, const struct kttcp_result *r)
 }
 
 void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
-		     uint64_t end_ns, uint64_t bytes, bool omitted)
+		     uint64_t end_ns, uint64_t bytes, bool omitted,
+		     const struct tcp_stats *tcp)
 {
 	uint64_t ns = end_ns > start_ns ? end_ns - start_ns : 0;
 	double mbits = ns ? (double)bytes * 8 * 1e3 / (double)ns : 0;
@@ -250,9 +251,14 @@ void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
 		fprintf(f, "[%3u]", id);
 	else
 		fputs("[SUM]", f);
-	fprintf(f, " %.2f-%.2f sec  %llu bytes  %.2f Mbits/sec%s\n",
+	fprintf(f, " %.2f-%.2f sec  %llu bytes  %.2f Mbits/sec",
 		(double)start_ns / 1e9, (double)end_ns / 1e9,
-		(unsigned long long)bytes, mbits, omitted ? "  (omitted)" : "");
+		(unsigned long long)bytes, mbits);
+	if (tcp && tcp->valid)
+		fprintf(f, "  cwnd %u  RTT %u.%03u ms  %u retransmitted",
+			tcp->snd_cwnd, tcp->rtt_us / 1000, tcp->rtt_us % 1000,
+			tcp->retrans);
+	fprintf(f, "%s\n", omitted ? "  (omitted)" : "");
 }
 
 /*
@@ -470,6 +476,20 @@ static void json_stream(struct jw *w, const struct kttcp_result *r,
 	jw_close(w, '}');
 }
 
+/* TCP_INFO as an interval ended: the window, the RTT, the retransmits in it. */
+static void json_interval_tcp(struct jw *w, const struct tcp_stats *st)
+{
+	if (!st || !st->valid) {
+		jw_null(w, "tcp");
+		return;
+	}
+	jw_open(w, "tcp", '{');
+	jw_u64(w, "retransmits", st->retrans);
+	jw_u64(w, "rtt_us", st->rtt_us);
+	jw_u64(w, "snd_cwnd", st->snd_cwnd);
+	jw_close(w, '}');
+}
+
 static void json_interval(struct jw *w, const struct kttcp_result *r,
 			  const struct interval_rec *iv)
 {
@@ -489,6 +509,7 @@ static void json_interval(struct jw *w, const struct kttcp_result *r,
 		jw_u64(w, "id", r->streams[i].id);
 		jw_u64(w, "bytes", iv->bytes[i]);
 		jw_u64(w, "bits_per_second", bits_ps(iv->bytes[i], ns));
+		json_interval_tcp(w, iv->tcp ? &iv->tcp[i] : NULL);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

@@ -44,11 +44,13 @@ void report_summary(FILE *f, const struct kttcp_result *r, int verbose);
 void report_outcome(FILE *f, const struct kttcp_result *r);
 
 /*
- * "[  1] 0.00-1.00 sec  N bytes  X Mbits/sec"; id 0 prints "[SUM]"; an
+ * "[  1] 0.00-1.00 sec  N bytes  X Mbits/sec"; id 0 prints "[SUM]"; with
+ * @tcp (a sender's -v) "  cwnd W  RTT T ms  R retransmitted" follows; an
  * interval within -O's time ends in "  (omitted)", as iperf3's.
  */
 void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
-		     uint64_t end_ns, uint64_t bytes, bool omitted);
+		     uint64_t end_ns, uint64_t bytes, bool omitted,
+		     const struct tcp_stats *tcp);
 
 /* One JSON object (and a newline). */
 void report_json(FILE *f, const struct kttcp_result *r);

@@ -197,8 +197,10 @@ void result_free(struct kttcp_result *r)
 {
 	unsigned int i;
 
-	for (i = 0; i < r->nintervals; i++)
+	for (i = 0; i < r->nintervals; i++) {
 		free(r->intervals[i].bytes);
+		free(r->intervals[i].tcp);
+	}
 	free(r->intervals);
 	free(r->streams);
 	r->intervals = NULL;

@@ -60,6 +60,8 @@ struct interval_rec {
 	uint64_t end_ns;
 	uint64_t sum;
 	uint64_t *bytes;	/* nstreams entries */
+	struct tcp_stats *tcp;	/* nstreams entries: TCP_INFO at the end of
+				 * the interval, retrans those in it */
 	bool omitted;		/* ends within -O's time */
 };
 

@@ -549,15 +549,30 @@ static int keep_interval(struct xfer *x, const struct interval_rec *rec)
 static void print_interval(const struct xfer *x, const struct interval_rec *rec,
 			   unsigned int nstarted)
 {
+	/* TCP's view per stream: the sender's, with -v. */
+	bool tcp = x->sender && x->o->verbose > 1;
 	unsigned int i;
 
 	for (i = 0; i < nstarted; i++)
 		report_interval(stdout, i + 1, rec->start_ns, rec->end_ns,
-				rec->bytes[i], rec->omitted);
+				rec->bytes[i], rec->omitted,
+				tcp ? &rec->tcp[i] : NULL);
 	if (x->n > 1)
 		report_interval(stdout, 0, rec->start_ns, rec->end_ns, rec->sum,
-				rec->omitted);
+				rec->omitted, NULL);
 	fflush(stdout);
+}
+
+/* TCP_INFO of stream @s now, with the segments retransmitted since the last. */
+static void interval_tcp(struct stream *s, struct tcp_stats *st)
+{
+	uint32_t total;
+
+	if (tcp_stats_read(s->sock, st))
+		return;
+	total = st->retrans;
+	st->retrans = total - s->iv_retrans;
+	s->iv_retrans = total;
 }
 
 /* One interval, [start, end) relative to t0; the last one may be empty. */
@@ -568,25 +583,30 @@ static void interval(struct xfer *x, uint64_t start, uint64_t end, bool last)
 		.start_ns = start, .end_ns = end,
 		.omitted = x->o->omit_ns && end <= x->o->omit_ns,
 	};
-	uint64_t cur;
+	uint64_t cur, retrans = 0;
 
 	rec.bytes = calloc(x->n, sizeof(*rec.bytes));
-	if (!rec.bytes)
-		return;
+	rec.tcp = calloc(x->n, sizeof(*rec.tcp));
+	if (!rec.bytes || !rec.tcp)
+		goto drop;
 	for (i = 0; i < nstarted; i++) {
 		cur = sample(x, &x->s[i]);
 		rec.bytes[i] = cur - x->s[i].last;
 		rec.sum += rec.bytes[i];
 		x->s[i].last = cur;
+		interval_tcp(&x->s[i], &rec.tcp[i]);
+		retrans += rec.tcp[i].retrans;
 	}
-	if (last && rec.sum == 0) {
-		free(rec.bytes);
-		return;
-	}
+	/* An empty last one is dropped, unless TCP retransmitted in it. */
+	if (last && rec.sum == 0 && retrans == 0)
+		goto drop;
 	if (!x->o->json)
 		print_interval(x, &rec, nstarted);
-	if (!x->o->json || keep_interval(x, &rec))
-		free(rec.bytes);
+	if (x->o->json && keep_interval(x, &rec) == 0)
+		return;		/* kept: x->iv owns the arrays now */
+drop:
+	free(rec.bytes);
+	free(rec.tcp);
 }
 
 static void add_ns(struct timespec *ts, const struct timespec *t0, uint64_t ns)
@@ -752,8 +772,10 @@ void xfer_destroy(struct xfer *x)
 		if (x->s[i].dev_fd >= 0)
 			close(x->s[i].dev_fd);
 	}
-	for (i = 0; i < x->niv; i++)
+	for (i = 0; i < x->niv; i++) {
 		free(x->iv[i].bytes);
+		free(x->iv[i].tcp);
+	}
 	free(x->iv);
 	free(x->s);
 	if (x->donefd >= 0)

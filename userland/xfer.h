@@ -56,6 +56,7 @@ struct stream {
 	bool ack_timeout;	/* ... and -w ran out first */
 	struct tcp_stats tcp;	/* TCP_INFO as the stream ended */
 	uint64_t last;		/* reporter: bytes at the last report */
+	uint32_t iv_retrans;	/* ... and its retransmits then */
 	bool omit_taken;	/* -O: the counts below were read */
 	uint64_t omit_bytes;	/* ... bytes moved by the end of -O's time */
 	struct tcp_stats tcp_omit;	/* ... and its TCP_INFO then */

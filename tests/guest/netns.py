@@ -78,14 +78,15 @@ def retrans_segs():
     return int(rows[1][rows[0].index("RetransSegs")])
 
 
-@kt.checks(2)
+@kt.checks(3)
 def test_retransmits(t):
     """Zerocopy: the ioctl returns once every lent page is back, i.e. every
     byte acknowledged, so the count the tool reads then is final but for
     its FIN (lost one time in a hundred, and retransmitted after)."""
     with Netem("delay 1ms loss 1%"):
         before = retrans_segs()
-        x = kt.Transfer(["-m", "zerocopy", "-n", "32m"], ["-m", "trunc"]).run()
+        x = kt.Transfer(["-m", "zerocopy", "-n", "32m", "-i", "0.2"],
+                        ["-m", "trunc"]).run()
         after = retrans_segs()
     tcp = (x.snd or {}).get("tcp") or {}
     streams = [(s.get("tcp") or {}).get("retransmits") for s in
@@ -98,6 +99,19 @@ def test_retransmits(t):
             f"... as many as host A's RetransSegs counted: {after - before} "
             "(at most 2 more: the FIN and its retransmit)",
             f"before {before} after {after} tool {got}")
+    # TCP_INFO at each -i report: the retransmits in each interval add up
+    # to the stream's (the reporter's last read comes after the stream's,
+    # so a FIN retransmitted in between may add one or two).
+    iv = [((i.get("streams") or [{}])[0].get("tcp") or {})
+          for i in (x.snd or {}).get("intervals") or []]
+    per = [i.get("retransmits") for i in iv]
+    ok = bool(iv) and all(isinstance(n, int) for n in per) and \
+        all(i.get("rtt_us", 0) > 0 and i.get("snd_cwnd", 0) > 0 for i in iv)
+    t.check(ok and isinstance(got, int) and
+            got <= sum(per) <= got + 2,
+            f"-i 0.2: each interval has the stream's TCP_INFO (RTT, cwnd), "
+            f"its retransmits summing to the stream's ({sum(n or 0 for n in per)} "
+            f"in {len(iv)} intervals, {got} at the end)", repr(iv)[:500])
 
 
 @kt.checks(len(core.SMODES) * len(core.CLOCK_RUNS))

@@ -256,6 +256,7 @@ static void test_bad_lines(void)
 	bad_line("-r -p 65536", "-p: '65536' is out of range");
 	bad_line("-r -p http", "-p: invalid number 'http'");
 	bad_line("-r -i 0", "-i: '0': must be more than 0 seconds");
+	bad_line("-r -i 0.099", "-i: '0.099' seconds is too short");
 	bad_line("-r -w 0.005", "-w: '0.005' seconds is too short (at least 0.01)");
 	bad_line("-t -M 87 h", "-M: '87' is out of range (88..65535)");
 	bad_line("-r -w abc", "-w: invalid number of seconds 'abc'");

@@ -94,15 +94,18 @@ static void test_zero_guards(void)
 
 static void test_interval_lines(void)
 {
+	struct tcp_stats tcp = {
+		.valid = true, .snd_cwnd = 42, .rtt_us = 1250, .retrans = 3,
+	};
 	struct capture c;
 
-	report_interval(cap_open(&c), 1, 0, 1000 * MS, 1048576, false);
-	report_interval(c.f, 12, 1000 * MS, 2000 * MS, 125000000, false);
-	report_interval(c.f, 0, 2000 * MS, 2500 * MS, 62500000, false);
-	report_interval(c.f, 3, 5 * MS, 5 * MS, 100, true);
+	report_interval(cap_open(&c), 1, 0, 1000 * MS, 1048576, false, NULL);
+	report_interval(c.f, 12, 1000 * MS, 2000 * MS, 125000000, false, &tcp);
+	report_interval(c.f, 0, 2000 * MS, 2500 * MS, 62500000, false, NULL);
+	report_interval(c.f, 3, 5 * MS, 5 * MS, 100, true, NULL);
 	CHECK_STR(cap_text(&c),
 		  "[  1] 0.00-1.00 sec  1048576 bytes  8.39 Mbits/sec\n"
-		  "[ 12] 1.00-2.00 sec  125000000 bytes  1000.00 Mbits/sec\n"
+		  "[ 12] 1.00-2.00 sec  125000000 bytes  1000.00 Mbits/sec  cwnd 42  RTT 1.250 ms  3 retransmitted\n"
 		  "[SUM] 2.00-2.50 sec  62500000 bytes  1000.00 Mbits/sec\n"
 		  "[  3] 0.01-0.01 sec  100 bytes  0.00 Mbits/sec  (omitted)\n",
 		  "interval lines (the last within -O's time)");
@@ -161,6 +164,15 @@ static void three_result(struct kttcp_result *r, struct stream_result *s,
 	s[1].status = KTTCP_ST_VALID;
 	s[1].error = ECONNRESET;
 	for (i = 0; i < 2; i++) {
+		static struct tcp_stats ivt[2][3];
+
+		memset(&iv[i], 0, sizeof(iv[i]));
+		memset(ivt[i], 0, sizeof(ivt[i]));
+		ivt[i][0].valid = true;
+		ivt[i][0].retrans = i;
+		ivt[i][0].rtt_us = 900 + i;
+		ivt[i][0].snd_cwnd = 20 + i;
+		iv[i].tcp = ivt[i];
 		iv[i].start_ns = i * 1000 * MS;
 		iv[i].end_ns = (i + 1) * 1000 * MS;
 		iv[i].bytes = ivb[i];
@@ -450,6 +462,9 @@ static void test_json_out(void)
 	CHECK_QUERY(j, "len(d['intervals']), d['intervals'][0]['bytes'], d['intervals'][1]['end'], [s['bytes'] for s in d['intervals'][1]['streams']], d['intervals'][0]['bits_per_second']",
 		    "2 4194304 2.0 [0, 1048576, 1048576] 33554432",
 		    "json 3 streams: intervals");
+	CHECK_QUERY(j, "d['intervals'][1]['streams'][0]['tcp'], d['intervals'][1]['streams'][1]['tcp']",
+		    "{'retransmits': 1, 'rtt_us': 901, 'snd_cwnd': 21} None",
+		    "json 3 streams: each interval's TCP_INFO per stream (null where unread)");
 	cap_free(&c);
 }
 
