@@ -4,7 +4,10 @@
  *
  * Each stream is a thread blocked in one ioctl for the whole transfer;
  * the kernel loop ends when the byte count or duration is reached, the
- * socket fails, or a signal is pending for that thread.  SIGINT and
+ * socket fails, or a signal is pending for that thread.  Around the
+ * ioctl, the thread keeps the two ends' clocks alike (clock.h): a
+ * receiver's waits for its first byte before it, a sender's for the ACK
+ * of its last byte after it.  SIGINT and
  * SIGTERM are blocked everywhere and read from a signalfd by the main
  * thread, which then sends SIGUSR1 (handled, no SA_RESTART, unblocked in
  * the stream threads only) to each stream still running.  It repeats
