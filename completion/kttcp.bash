@@ -9,9 +9,9 @@
 # or without the bash-completion package.
 
 _kttcp_opts_common='-r -t -b -n -p -q -v -4 -6 -m -l -J -i -O -P -M -C -D -B -w
-	-h --receive --transmit --sockbuf --bytes --port --quiet --verbose --ipv4
-	--ipv6 --mode --length --json --interval --omit --parallel --mss
-	--congestion --nodelay --bind --timeout --help --version'
+	-A -h --receive --transmit --sockbuf --bytes --port --quiet --verbose
+	--ipv4 --ipv6 --mode --length --json --interval --omit --parallel --mss
+	--congestion --nodelay --bind --timeout --affinity --help --version'
 _kttcp_opts_receive='-V --verify'
 _kttcp_opts_transmit='-T --time'
 _kttcp_modes_send='copy sendpage zerocopy'
@@ -50,6 +50,10 @@ _kttcp_value()
 		words=$(cat /proc/sys/net/ipv4/tcp_allowed_congestion_control \
 			/proc/sys/net/ipv4/tcp_available_congestion_control \
 			2>/dev/null | tr ' ' '\n' | sort -u)
+		;;
+	-A | --affinity)
+		# The CPUs this shell may run on (taskset's list, as numbers).
+		words=$(seq 0 $(($(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1) - 1)))
 		;;
 	-B | --bind)
 		words=$(ip -o addr show 2>/dev/null |

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 
 enum { OPT_VERSION = 256 };
 
-static const char short_opts[] = ":46b:B:C:Dhi:Jl:m:M:n:O:p:P:qrtT:vVw:";
+static const char short_opts[] = ":46A:b:B:C:Dhi:Jl:m:M:n:O:p:P:qrtT:vVw:";
 
 static const struct option long_opts[] = {
 	{ "receive",	no_argument,		NULL, 'r' },
@@ -47,6 +48,7 @@ static const struct option long_opts[] = {
 	{ "nodelay",	no_argument,		NULL, 'D' },
 	{ "bind",	required_argument,	NULL, 'B' },
 	{ "timeout",	required_argument,	NULL, 'w' },
+	{ "affinity",	required_argument,	NULL, 'A' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, OPT_VERSION },
 	{ NULL,		0,			NULL, 0 }
@@ -228,6 +230,9 @@ void opts_help(FILE *f)
 "  -B, --bind ADDR        local address (sender) or listen address (receiver)\n"
 "  -w, --timeout SECS     end a transfer stalled for SECS, at least %g\n"
 "                         (SO_SNDTIMEO and SO_RCVTIMEO on the data sockets)\n"
+"  -A, --affinity CPUS    pin each stream's thread, and so its loop in the\n"
+"                         kernel, to a CPU: CPUS is CPU[,CPU...], one per\n"
+"                         stream in order, reused when shorter than -P\n"
 "  -h, --help             this help\n"
 "      --version          tool version and what the loaded module supports\n"
 "\n"
@@ -306,6 +311,37 @@ static int opt_uint(FILE *err, int c, const char *arg, unsigned long min,
 		return bad(err, "-%c: '%s' is out of range (%lu..%lu)", c, arg,
 			   min, max);
 	return 0;
+}
+
+/* -A CPU[,CPU...]: CPU numbers, each below CPU_SETSIZE. */
+static int opt_cpus(struct kttcp_opts *o, const char *arg, FILE *err)
+{
+	const char *p = arg;
+	unsigned long cpu;
+	char num[16];
+	size_t len;
+
+	o->ncpus = 0;
+	for (;;) {
+		len = strcspn(p, ",");
+		if (len == 0 || len >= sizeof(num))
+			return bad(err, "-A: invalid CPU list '%s' (CPU numbers separated by commas, e.g. 0,2)",
+				   arg);
+		memcpy(num, p, len);
+		num[len] = '\0';
+		if (parse_uint(num, CPU_SETSIZE - 1, &cpu) == -EINVAL)
+			return bad(err, "-A: invalid CPU list '%s' (CPU numbers separated by commas, e.g. 0,2)",
+				   arg);
+		if (parse_uint(num, CPU_SETSIZE - 1, &cpu))
+			return bad(err, "-A: CPU '%s' is out of range (0..%d)",
+				   num, CPU_SETSIZE - 1);
+		if (o->ncpus == KTTCP_STREAMS_MAX)
+			return bad(err, "-A: more than %d CPUs", KTTCP_STREAMS_MAX);
+		o->cpus[o->ncpus++] = (unsigned int)cpu;
+		if (p[len] == '\0')
+			return 0;
+		p += len + 1;
+	}
 }
 
 /* What the option loop remembers until the role is known. */
@@ -412,6 +448,8 @@ static int opt_one(struct kttcp_opts *o, struct pstate *ps, int c,
 	case 'w':
 		return opt_seconds(err, c, arg, KTTCP_TIME_MIN_NS,
 				   KTTCP_DURATION_MAX_NS, &o->timeout_ns);
+	case 'A':
+		return opt_cpus(o, arg, err);
 	case 'h':
 		o->help = true;
 		return 0;
@@ -474,6 +512,9 @@ static int check_combinations(struct kttcp_opts *o, FILE *err)
 	if (o->omit_ns && o->duration_ns > KTTCP_DURATION_MAX_NS - o->omit_ns)
 		return bad(err, "-T plus -O: at most %g seconds",
 			   secs(KTTCP_DURATION_MAX_NS));
+	if (o->ncpus > o->streams)
+		return bad(err, "-A: %u CPUs for %u stream%s (-P)", o->ncpus,
+			   o->streams, o->streams == 1 ? "" : "s");
 	if (o->verify && sender)
 		return bad(err, "-V is for the receiver (-r) only");
 	if (o->verify && o->mode != KTTCP_RECV_COPY)

@@ -59,6 +59,8 @@ struct kttcp_opts {
 	const char *congestion;	/* -C; NULL = not set */
 	bool nodelay;		/* -D */
 	uint64_t timeout_ns;	/* -w; 0 = no socket timeouts */
+	unsigned int cpus[KTTCP_STREAMS_MAX];	/* -A, in order */
+	unsigned int ncpus;	/* 0 = not pinned */
 	bool help;		/* --help */
 	bool version;		/* --version */
 };

@@ -173,6 +173,10 @@ void report_summary(FILE *f, const struct kttcp_result *r, int verbose)
 	for (i = 0; verbose > 1 && i < r->nstreams; i++)
 		if (r->streams[i].valid)
 			report_tcp_line(f, r->streams[i].id, &r->streams[i].tcp);
+	for (i = 0; verbose > 1 && i < r->nstreams; i++)
+		if (r->streams[i].pinned)
+			fprintf(f, "kttcp: stream %u: on CPU %u (-A)\n",
+				r->streams[i].id, r->streams[i].cpu);
 	if (verbose > 1 && zc)
 		fprintf(f, "kttcp: zerocopy: %llu completions, %llu copied, %llu.%03llu seconds waiting for pages\n",
 			(unsigned long long)r->zc_completions,
@@ -454,6 +458,10 @@ static void json_stream(struct jw *w, const struct kttcp_result *r,
 {
 	jw_open(w, NULL, '{');
 	jw_u64(w, "id", s->id);
+	if (s->pinned)
+		jw_u64(w, "cpu", s->cpu);
+	else
+		jw_null(w, "cpu");
 	jw_u64(w, "bytes", s->bytes);
 	jw_secs(w, "seconds", s->elapsed_ns, NSEC_PER_SEC);
 	if (r->sender)

@@ -33,6 +33,8 @@ enum {
 /* One stream: the output half of its struct kttcp_io. */
 struct stream_result {
 	unsigned int id;	/* 1-based, as printed */
+	bool pinned;		/* -A: its thread ran on ... */
+	unsigned int cpu;	/* ... this CPU */
 	bool ran;		/* the transfer ioctl was issued */
 	bool valid;		/* KTTCP_ST_VALID: the fields below are real */
 	uint64_t bytes;

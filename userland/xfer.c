@@ -30,6 +30,7 @@
 
 #include "clock.h"
 #include "msg.h"
+#include "pin.h"
 #include "report.h"
 #include "xfer.h"
 
@@ -188,10 +189,12 @@ int xfer_init(struct xfer *x, const struct kttcp_opts *o)
 		return EXIT_SETUP;
 	}
 	for (i = 0; i < x->n; i++) {
-		x->s[i].dev_fd = x->s[i].sock = -1;
+		x->s[i].dev_fd = x->s[i].sock = x->s[i].cpu = -1;
 		x->s[i].x = x;
 		x->s[i].id = i + 1;
 	}
+	if (pin_check(o))
+		return EXIT_SETUP;
 	/* A /dev/kttcp file per stream, so PROGRESS can tell them apart. */
 	for (i = 0; i < x->n; i++) {
 		fd = xfer_dev_open();
@@ -371,6 +374,7 @@ int xfer_start(struct xfer *x, int sock)
 	unsigned int i = atomic_load(&x->started);
 	struct stream *s = &x->s[i];
 	pthread_attr_t attr;
+	char name[16];
 	int rc;
 
 	s->sock = sock;
@@ -380,12 +384,18 @@ int xfer_start(struct xfer *x, int sock)
 
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, STREAM_STACK_SIZE);
-	rc = pthread_create(&s->tid, &attr, stream_main, s);
+	s->cpu = pin_cpu(x->o, i);
+	rc = s->cpu >= 0 ? pin_attr(&attr, s->cpu) : 0;
+	if (rc == 0)
+		rc = pthread_create(&s->tid, &attr, stream_main, s);
 	pthread_attr_destroy(&attr);
 	if (rc) {
 		kwarn("stream %u: cannot start thread: %s", s->id, strerror(rc));
 		return -1;
 	}
+	/* "kttcp/N" in top -H, ps -L and /proc/PID/task/TID/comm. */
+	snprintf(name, sizeof(name), "kttcp/%u", s->id);
+	pthread_setname_np(s->tid, name);
 	s->started = true;
 	atomic_store(&x->started, i + 1);
 	return 0;
@@ -719,6 +729,8 @@ int xfer_result(struct xfer *x, struct kttcp_result *r)
 		struct stream_result *sr = &r->streams[i];
 
 		sr->id = s->id;
+		sr->pinned = s->cpu >= 0;
+		sr->cpu = s->cpu >= 0 ? (unsigned int)s->cpu : 0;
 		sr->ran = s->ran;
 		sr->valid = s->io.status & KTTCP_ST_VALID;
 		sr->error = s->ret ? s->err : 0;

@@ -42,6 +42,7 @@ struct stream {
 	int dev_fd;		/* its own open file of /dev/kttcp */
 	int sock;		/* the data socket, owned once started */
 	pthread_t tid;
+	int cpu;		/* -A: the CPU its thread runs on, or -1 */
 	bool started;		/* thread created; main thread only */
 	atomic_bool ended;	/* the ioctl returned */
 	atomic_bool done;	/* ... and the thread is done with the stream */

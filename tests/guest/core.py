@@ -29,7 +29,9 @@ What it checks, on real transfers through the tool and the module:
   - the tool's errors: bad mode, bad number, refused host;
   - the socket options (-b, -M, -D, -C, -B), read back from the live
     sockets during a transfer: ss for buffers, MSS, congestion control and
-    addresses, getsockopt() on the sender's own socket for TCP_NODELAY.
+    addresses, getsockopt() on the sender's own socket for TCP_NODELAY;
+  - -A: each stream thread (so the loop in the kernel) on its CPU, as
+    /proc shows it during the transfer; a CPU that is not there refused.
 """
 
 import os
@@ -641,12 +643,91 @@ def test_cpu_share(t):
                 f"{x.why()} cpu={cpu} seconds={(x.snd or {}).get('seconds')}")
 
 
+def stream_threads(pid):
+    """{N: (Cpus_allowed_list, processor)} of kttcp process pid's stream
+    threads (named kttcp/N), as /proc shows them now."""
+    got = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return got
+    for tid in tids:
+        d = f"/proc/{pid}/task/{tid}"
+        try:
+            with open(f"{d}/comm") as f:
+                comm = f.read().strip()
+            if not comm.startswith("kttcp/"):
+                continue
+            with open(f"{d}/status") as f:
+                allowed = [ln.split(":", 1)[1].strip() for ln in f
+                           if ln.startswith("Cpus_allowed_list:")][0]
+            with open(f"{d}/stat") as f:
+                # Field 39, counted after the parenthesised comm.
+                cpu = int(f.read().rsplit(")", 1)[1].split()[36])
+        except (OSError, IndexError, ValueError):
+            continue        # the thread ended meanwhile
+        got[int(comm.split("/")[1])] = (allowed, cpu)
+    return got
+
+
+@kt.checks(4)
+def test_affinity(t):
+    """-A pins each stream's thread, and so the loop in the kernel that
+    runs in it: every stream thread, sampled from /proc while the
+    transfer runs, may run on its CPU only (Cpus_allowed_list) and was
+    last on it (stat's processor field).  The lab's guests have 2 CPUs."""
+    port = kt.next_port()
+    r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-p", str(port), "-m", "trunc",
+                       "-P", "3", "-A", "0"])
+    if not kt.listening("b", port):
+        r.kill()
+        kt.wait(r, 5)
+        raise RuntimeError("receiver never listened")
+    s = kt.spawn("a", [kt.KTTCP, "-t", "-J", "-p", str(port), "-m",
+                       "sendpage", "-T", "2", "-P", "3", "-A", "1,0",
+                       kt.ADDR["b"]])
+    seen = {"a": {}, "b": {}}
+    while s.poll() is None:
+        for host, p in (("a", s), ("b", r)):
+            for n, v in stream_threads(p.pid).items():
+                seen[host].setdefault(n, set()).add(v)
+        time.sleep(0.1)
+    s_rc, s_out, s_err = kt.wait(s, 60)
+    r_rc, r_out, r_err = kt.wait(r, 30)
+    snd, rcv = kt.parse_json(s_out) or {}, kt.parse_json(r_out) or {}
+    want = {"a": {1: 1, 2: 0, 3: 1}, "b": {1: 0, 2: 0, 3: 0}}
+    for host, who in (("a", "sender -P 3 -A 1,0"),
+                      ("b", "receiver -P 3 -A 0")):
+        got = seen[host]
+        t.check(sorted(got) == [1, 2, 3] and all(
+            {a for a, _ in got[n]} == {str(c)} and
+            {p for _, p in got[n]} == {c} for n, c in want[host].items()),
+            f"{who}: its stream threads may run on, and ran on, CPUs "
+            f"{[want[host][n] for n in sorted(want[host])]} only "
+            "(Cpus_allowed_list and processor in /proc, sampled)",
+            f"seen {got}; sender rc={s_rc} {s_err[-200:]!r} receiver "
+            f"rc={r_rc} {r_err[-200:]!r}")
+    t.check(s_rc == 0 and r_rc == 0 and
+            [x.get("cpu") for x in snd.get("streams", [])] == [1, 0, 1] and
+            [x.get("cpu") for x in rcv.get("streams", [])] == [0, 0, 0] and
+            snd.get("bytes") == rcv.get("bytes") > 0,
+            "the transfer runs, and each end's JSON names each stream's CPU",
+            f"sender rc={s_rc} {s_out[-300:]!r} receiver rc={r_rc} "
+            f"{r_out[-300:]!r}")
+    ncpu = os.cpu_count()
+    rc, out = kt.sh(f"{kt.KTTCP} -t -A 0,{ncpu} -P 2 {kt.ADDR['b']}")
+    t.check(rc == 2 and f"-A: CPU {ncpu} is not one this process may run "
+            f"on (CPUs 0-{ncpu - 1})" in out,
+            f"-A {ncpu}, a CPU that does not exist: a setup error naming it",
+            out[-300:])
+
+
 TESTS = [test_ioctl_selftest, test_hostile, test_zero_send,
          test_mode_matrix, test_mode_paths, test_zerocopy_small_calls,
          test_timed, test_omit, test_cpu_share] + \
     ([test_5gib] if BIG else []) + \
     [test_ipv6, test_verify_corruption, test_parallel, test_plain_peers,
-     test_tool_errors, test_socket_options]
+     test_tool_errors, test_socket_options, test_affinity]
 
 
 def main():

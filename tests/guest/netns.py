@@ -50,29 +50,6 @@ class Netem:
         kt.sh(f"ip netns exec {self.ns} tc qdisc del dev eth0 root")
 
 
-class Congestion:
-    """Host A's default congestion control (a per-namespace sysctl),
-    restored on exit."""
-
-    KEY = "net.ipv4.tcp_congestion_control"
-
-    def __init__(self, name):
-        self.name = name
-
-    def __enter__(self):
-        rc, out = kt.sh(f"ip netns exec {kt.NS['a']} sysctl -n {self.KEY}")
-        self.old = out.strip()
-        rc2, out2 = kt.sh(f"modprobe tcp_{self.name} && ip netns exec "
-                          f"{kt.NS['a']} sysctl -qw {self.KEY}={self.name}")
-        if rc or rc2:
-            raise RuntimeError(f"congestion control {self.name}: "
-                               f"{out.strip()} {out2.strip()}")
-        return self
-
-    def __exit__(self, *exc):
-        kt.sh(f"ip netns exec {kt.NS['a']} sysctl -qw {self.KEY}={self.old}")
-
-
 def limited(x):
     """The sender's tcp.limited object (or {}) and text for a failure."""
     tcp = (x.snd or {}).get("tcp") or {}
@@ -101,18 +78,23 @@ def test_limits(t):
             lim.get("receive_window_percent", 0) > 50,
             "5 ms delay, receiver -b 4096: the sender's main limit is the "
             f"receive window ({lim.get('receive_window_percent')}%)", why)
-    with Netem("delay 5ms", host="b"), Congestion("bbr"):
-        small = kt.Transfer(["-m", "sendpage", "-T", "1", "-b", "4096"],
-                            ["-m", "trunc"]).run()
-        auto = kt.Transfer(["-m", "sendpage", "-T", "1"],
+    rc, out = kt.sh("modprobe tcp_bbr")
+    if rc:
+        raise RuntimeError(f"modprobe tcp_bbr: {out.strip()}")
+    with Netem("delay 5ms", host="b"):
+        small = kt.Transfer(["-m", "sendpage", "-T", "1", "-C", "bbr",
+                             "-b", "4096"], ["-m", "trunc"]).run()
+        auto = kt.Transfer(["-m", "sendpage", "-T", "1", "-C", "bbr"],
                            ["-m", "trunc"]).run()
     lim, why = limited(small)
     sb = lim.get("send_buffer_percent", -1)
-    t.check(small.ok() and sb >= 10 and
+    cc = [(st.get("tcp") or {}).get("congestion")
+          for st in (small.snd or {}).get("streams", [])]
+    t.check(small.ok() and cc == ["bbr"] and sb >= 10 and
             sb > 5 * lim.get("receive_window_percent", 100),
-            "BBR, 5 ms on the ACKs, sender -b 4096: the send buffer limited "
+            "-C bbr, 5 ms on the ACKs, sender -b 4096: the send buffer limited "
             f"it {sb}% of the time (at least 10%; the receive window "
-            f"{lim.get('receive_window_percent')}%)", why)
+            f"{lim.get('receive_window_percent')}%)", f"{why} congestion={cc}")
     lim, why = limited(auto)
     t.check(auto.ok() and 0 <= lim.get("send_buffer_percent", -1) < 5,
             "... and without -b (autotuned send buffer) "

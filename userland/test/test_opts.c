@@ -199,6 +199,10 @@ static void test_good_lines(void)
 	CHECK(parse(&o, "-h -t") == 0 && o.help, "argv: -h skips checks");
 	CHECK(parse(&o, "--version") == 0 && o.version, "argv: --version");
 	CHECK(parse(&o, "-t -T 86400 h") == 0, "argv: -T at the maximum");
+	CHECK(parse(&o, "-t -P 3 -A 1,0 h") == 0 && o.ncpus == 2 &&
+	      o.cpus[0] == 1 && o.cpus[1] == 0, "argv: -P 3 -A 1,0");
+	CHECK(parse(&o, "-r --affinity 1023") == 0 && o.ncpus == 1 &&
+	      o.cpus[0] == 1023, "argv: --affinity at CPU_SETSIZE - 1");
 	CHECK(parse(&o, "-t -T 0.01 -w 0.01 -M 88 h") == 0 &&
 	      o.duration_ns == 10000000ULL && o.timeout_ns == 10000000ULL &&
 	      o.mss == 88, "argv: -T, -w and -M at their floors");
@@ -262,6 +266,11 @@ static void test_bad_lines(void)
 	bad_line("-r -w abc", "-w: invalid number of seconds 'abc'");
 	bad_line("-t -M 70000 h", "-M: '70000' is out of range");
 	bad_line("-t -C averyveryverylongname h", "-C: invalid congestion control name");
+	bad_line("-t -A 0,x h", "-A: invalid CPU list '0,x' (CPU numbers separated by commas, e.g. 0,2)");
+	bad_line("-r -A 0,", "-A: invalid CPU list '0,'");
+	bad_line("-r -A -1", "-A: invalid CPU list '-1'");
+	bad_line("-r -A 1024", "-A: CPU '1024' is out of range (0..1023)");
+	bad_line("-t -A 0,1 h", "-A: 2 CPUs for 1 stream (-P)");
 	bad_line("-r -x", "unknown option '-x'");
 	bad_line("-r --frobnicate", "unknown option '--frobnicate'");
 	bad_line("-r -n", "option -n (--bytes) needs an argument");
