@@ -12,7 +12,7 @@ _kttcp_opts_common='-r -t -b -n -p -q -v -4 -6 -m -l -J -i -O -P -M -C -D -B -w
 	-A -h --receive --transmit --sockbuf --bytes --port --quiet --verbose
 	--ipv4 --ipv6 --mode --length --json --interval --omit --parallel --mss
 	--congestion --nodelay --bind --timeout --affinity --help --version'
-_kttcp_opts_receive='-V --verify'
+_kttcp_opts_receive='-V --verify -k --keep'
 _kttcp_opts_transmit='-T --time'
 _kttcp_modes_send='copy sendpage zerocopy'
 _kttcp_modes_recv='copy trunc readsock'

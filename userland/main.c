@@ -91,7 +91,7 @@ static bool json_printed;
  * came): wait, then report.
  */
 static int finish(const struct kttcp_opts *o, struct xfer *x, int sockbuf,
-		  unsigned int missing)
+		  unsigned int missing, unsigned int transfer)
 {
 	struct kttcp_result r = {
 		.sender = o->role == ROLE_SENDER,
@@ -105,6 +105,7 @@ static int finish(const struct kttcp_opts *o, struct xfer *x, int sockbuf,
 		.timeouts_set = o->timeout_ns != 0,
 		.parallel = o->streams,
 		.missing = missing,
+		.transfer = transfer,
 	};
 	int rc;
 
@@ -119,7 +120,9 @@ static int finish(const struct kttcp_opts *o, struct xfer *x, int sockbuf,
 	json_printed = o->json;
 	if (o->json)
 		report_json(stdout, &r);
-	else
+	else if (transfer)
+		printf("kttcp: transfer %u\n", transfer);
+	if (!o->json)
 		report_summary(stdout, &r, o->verbose);
 	fflush(stdout);
 	report_outcome(stderr, &r);
@@ -219,7 +222,7 @@ static int run_sender(const struct kttcp_opts *o, struct xfer *x)
 	if (rc == 0 && start_all(x, socks, n))
 		rc = abort_run(x);
 	else
-		rc = finish(o, x, sockbuf, 0);
+		rc = finish(o, x, sockbuf, 0, 0);
 out:
 	for (i = 0; i < n; i++)
 		if (socks[i] >= 0)
@@ -288,9 +291,62 @@ static int accept_all(const struct kttcp_opts *o, struct xfer *x, int lfd,
 	return 0;
 }
 
-static int run_receiver(const struct kttcp_opts *o, struct xfer *x)
+/* One transfer on listener @lfd: its streams, then its results. */
+static int receive_one(const struct kttcp_opts *o, struct xfer *x, int lfd,
+		       int sockbuf, unsigned int transfer)
 {
 	unsigned int missing = 0;
+
+	if (accept_all(o, x, lfd, &missing))
+		return abort_run(x);
+	return finish(o, x, sockbuf, missing, transfer);
+}
+
+/* Exit statuses of -k's transfers: the worst wins (3 over 2 over 0). */
+static int worse(int a, int b)
+{
+	return b > a ? b : a;
+}
+
+/*
+ * -k: serve transfers until a signal.  Each has its own struct xfer
+ * (streams, devices, clocks); the listener stays.  A signal while no
+ * stream has come ends the server quietly with the worst status of the
+ * transfers so far; one during a transfer reports it and ends with
+ * 130/143, as without -k.
+ */
+static int serve(const struct kttcp_opts *o, struct xfer *x, int lfd,
+		 int sockbuf)
+{
+	unsigned int n, missing;
+	int rc, worst = EXIT_OK;
+
+	for (n = 1;; n++) {
+		json_printed = false;
+		missing = 0;
+		if (accept_all(o, x, lfd, &missing))
+			return abort_run(x);
+		if (!atomic_load(&x->started)) {
+			/* Nothing came: a signal between transfers. */
+			xfer_wait(x);
+			json_printed = true;
+			return worst;
+		}
+		rc = finish(o, x, sockbuf, missing, n);
+		if (atomic_load(&x->stop))
+			return rc;
+		worst = worse(worst, rc);
+		xfer_destroy(x);
+		rc = xfer_init(x, o);
+		if (rc == 0 && xfer_signals_init(x))
+			rc = EXIT_SETUP;
+		if (rc)
+			return rc;
+	}
+}
+
+static int run_receiver(const struct kttcp_opts *o, struct xfer *x)
+{
 	int lfd, rc, sockbuf;
 
 	lfd = net_listen(o);
@@ -309,11 +365,12 @@ static int run_receiver(const struct kttcp_opts *o, struct xfer *x)
 	/* Scripts wait for this line: on stderr, so -J's stdout stays JSON. */
 	if (o->verbose)
 		report_listening(stderr, o->port);
-	rc = accept_all(o, x, lfd, &missing);
+	if (o->keep)
+		rc = serve(o, x, lfd, sockbuf);
+	else
+		rc = receive_one(o, x, lfd, sockbuf, 0);
 	close(lfd);
-	if (rc)
-		return abort_run(x);
-	return finish(o, x, sockbuf, missing);
+	return rc;
 }
 
 static int run(const struct kttcp_opts *o)
@@ -346,7 +403,7 @@ int main(int argc, char **argv)
 	if (o.json && !json_printed && rc != EXIT_OK) {
 		report_json_failure(stdout, o.role == ROLE_SENDER,
 				    mode_name(o.role == ROLE_SENDER, o.mode),
-				    kwarn_last(), rc);
+				    kwarn_last(), rc, o.keep);
 		fflush(stdout);
 	}
 	return rc;

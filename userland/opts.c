@@ -23,7 +23,7 @@
 
 enum { OPT_VERSION = 256 };
 
-static const char short_opts[] = ":46A:b:B:C:Dhi:Jl:m:M:n:O:p:P:qrtT:vVw:";
+static const char short_opts[] = ":46A:b:B:C:Dhi:Jkl:m:M:n:O:p:P:qrtT:vVw:";
 
 static const struct option long_opts[] = {
 	{ "receive",	no_argument,		NULL, 'r' },
@@ -40,6 +40,7 @@ static const struct option long_opts[] = {
 	{ "omit",	required_argument,	NULL, 'O' },
 	{ "length",	required_argument,	NULL, 'l' },
 	{ "verify",	no_argument,		NULL, 'V' },
+	{ "keep",	no_argument,		NULL, 'k' },
 	{ "json",	no_argument,		NULL, 'J' },
 	{ "interval",	required_argument,	NULL, 'i' },
 	{ "parallel",	required_argument,	NULL, 'P' },
@@ -177,7 +178,7 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out)
 
 void opts_usage_short(FILE *f)
 {
-	fputs("usage: kttcp -r [-46DJqVv] [-b sockbuf] [-n bytes] [-p port] [options]\n"
+	fputs("usage: kttcp -r [-46DJkqVv] [-b sockbuf] [-n bytes] [-p port] [options]\n"
 	      "       kttcp -t [-46DJqv] [-b sockbuf] [-n bytes | -T secs] [-p port] [options] host\n"
 	      "Try 'kttcp --help' for more information.\n", f);
 }
@@ -219,6 +220,8 @@ void opts_help(FILE *f)
 "  -l, --length BYTES     bytes per send/recv call, 1..64m (default: sender\n"
 "                         auto, 64k..16m sized to ~10 ms a call; receiver 1m)\n"
 "  -V, --verify           receiver: check the data pattern (mode copy only)\n"
+"  -k, --keep             receiver: serve one transfer after another, each\n"
+"                         reported as it ends, until interrupted\n"
 "  -J, --json             print one JSON object on stdout, nothing else\n"
 "  -i, --interval SECS    report progress every SECS, at least %g\n"
 "  -P, --parallel N       N streams, 1..%d, each its own connection; once\n"
@@ -416,6 +419,9 @@ static int opt_one(struct kttcp_opts *o, struct pstate *ps, int c,
 	case 'V':
 		o->verify = true;
 		return 0;
+	case 'k':
+		o->keep = true;
+		return 0;
 	case 'J':
 		o->json = true;
 		return 0;
@@ -517,6 +523,8 @@ static int check_combinations(struct kttcp_opts *o, FILE *err)
 			   o->streams, o->streams == 1 ? "" : "s");
 	if (o->verify && sender)
 		return bad(err, "-V is for the receiver (-r) only");
+	if (o->keep && sender)
+		return bad(err, "-k is for the receiver (-r) only");
 	if (o->verify && o->mode != KTTCP_RECV_COPY)
 		return bad(err, "-V needs receive mode copy (not %s)",
 			   mode_name(false, o->mode));

@@ -51,6 +51,7 @@ struct kttcp_opts {
 	unsigned int mode;	/* enum kttcp_send_mode or kttcp_recv_mode */
 	unsigned int chunk;	/* -l; 0 = module default */
 	bool verify;		/* -V */
+	bool keep;		/* -k: receiver serves transfer after transfer */
 	bool json;		/* -J */
 	int verbose;		/* 0 (-q), 1 (default), 2 (-v) */
 	uint64_t interval_ns;	/* -i; 0 = no interval reports */

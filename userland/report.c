@@ -266,13 +266,15 @@ void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
 }
 
 /*
- * A small JSON writer: one member per line, two spaces per level.  It
- * tracks only whether the current container already has a member.
+ * A small JSON writer: one member per line, two spaces per level, or
+ * the whole object on one line (-k: a stream of objects, JSON Lines).
+ * It tracks only whether the current container already has a member.
  */
 struct jw {
 	FILE *f;
 	int depth;
 	bool comma;
+	bool one_line;
 };
 
 static void jw_string(FILE *f, const char *s)
@@ -299,8 +301,8 @@ static void jw_string(FILE *f, const char *s)
 static void jw_key(struct jw *w, const char *key)
 {
 	if (w->comma)
-		fputc(',', w->f);
-	if (w->depth > 0)
+		fputs(w->one_line ? ", " : ",", w->f);
+	if (w->depth > 0 && !w->one_line)
 		fprintf(w->f, "\n%*s", 2 * w->depth, "");
 	if (key) {
 		jw_string(w->f, key);
@@ -320,7 +322,7 @@ static void jw_open(struct jw *w, const char *key, char c)
 static void jw_close(struct jw *w, char c)
 {
 	w->depth--;
-	if (w->comma)	/* not empty */
+	if (w->comma && !w->one_line)	/* not empty */
 		fprintf(w->f, "\n%*s", 2 * w->depth, "");
 	fputc(c, w->f);
 	w->comma = true;
@@ -562,9 +564,9 @@ static void json_head(struct jw *w, const struct kttcp_result *r)
 }
 
 void report_json_failure(FILE *f, bool sender, const char *mode,
-			 const char *error, int exit_code)
+			 const char *error, int exit_code, bool one_line)
 {
-	struct jw w = { .f = f };
+	struct jw w = { .f = f, .one_line = one_line };
 
 	jw_open(&w, NULL, '{');
 	jw_str(&w, "tool", "kttcp");
@@ -580,11 +582,13 @@ void report_json_failure(FILE *f, bool sender, const char *mode,
 
 void report_json(FILE *f, const struct kttcp_result *r)
 {
-	struct jw w = { .f = f };
+	struct jw w = { .f = f, .one_line = r->transfer != 0 };
 	unsigned int i;
 
 	jw_open(&w, NULL, '{');
 	json_head(&w, r);
+	if (r->transfer)
+		jw_u64(&w, "transfer", r->transfer);
 	jw_str(&w, "status", result_status_name(r->status));
 	jw_str(&w, "error", r->error[0] ? r->error : NULL);
 	jw_int(&w, "exit_code", r->exit_code);

@@ -61,6 +61,6 @@ void report_json(FILE *f, const struct kttcp_result *r);
  * the error and the exit status.
  */
 void report_json_failure(FILE *f, bool sender, const char *mode,
-			 const char *error, int exit_code);
+			 const char *error, int exit_code, bool one_line);
 
 #endif /* KTTCP_REPORT_H */

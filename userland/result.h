@@ -82,6 +82,8 @@ struct kttcp_result {
 	bool timeouts_set;	/* -w: EAGAIN means "timed out" */
 	unsigned int parallel;	/* -P: streams asked for */
 	unsigned int missing;	/* receiver: streams that never came */
+	unsigned int transfer;	/* -k: which transfer this is (from 1), 0
+				 * without -k; JSON then on one line */
 	int stop_signal;	/* SIGINT/SIGTERM that stopped us, or 0 */
 	unsigned int nstreams;
 	struct stream_result *streams;

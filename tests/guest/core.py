@@ -31,7 +31,9 @@ What it checks, on real transfers through the tool and the module:
     sockets during a transfer: ss for buffers, MSS, congestion control and
     addresses, getsockopt() on the sender's own socket for TCP_NODELAY;
   - -A: each stream thread (so the loop in the kernel) on its CPU, as
-    /proc shows it during the transfer; a CPU that is not there refused.
+    /proc shows it during the transfer; a CPU that is not there refused;
+  - -k: one receiver serves every send mode in turn, a JSON line each,
+    and a signal during a transfer reports it and ends it.
 """
 
 import os
@@ -722,12 +724,80 @@ def test_affinity(t):
             out[-300:])
 
 
+def wait_until(cond, timeout):
+    """cond() true within timeout seconds (polled every 50 ms)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+@kt.checks(4)
+def test_keep(t):
+    """-k: one receiver takes every send mode in a row, each transfer its
+    own JSON line, and a signal during a transfer reports it and ends
+    the receiver (130)."""
+    port = kt.next_port()
+    path = f"/tmp/keep-{port}.jsonl"
+    with open(path, "w") as fo:
+        r = subprocess.Popen(kt.on("b", [kt.KTTCP, "-r", "-k", "-J", "-p",
+                                         str(port), "-m", "trunc"]),
+                             stdout=fo, stderr=subprocess.PIPE, text=True)
+
+    def lines():
+        with open(path) as f:
+            return [kt.parse_json(ln) for ln in f.read().splitlines()]
+
+    if not kt.listening("b", port):
+        r.kill()
+        kt.wait(r, 5)
+        raise RuntimeError("receiver never listened")
+    sent = []
+    for m in SMODES:
+        s_rc, s_out, s_err = kt.wait(kt.spawn("a", [
+            kt.KTTCP, "-t", "-J", "-p", str(port), "-m", m, "-n", "16m",
+            kt.ADDR["b"]]), 60)
+        sent.append((m, s_rc, (kt.parse_json(s_out) or {}).get("bytes"),
+                     s_err[-200:]))
+    t.check(all(rc == 0 and n == 16 * kt.MIB for _, rc, n, _ in sent),
+            f"three senders ({', '.join(SMODES)}) into one -k receiver",
+            repr(sent))
+    # A fourth, timed, transfer, interrupted at the receiver once it is
+    # under way there: the third's line is out (its threads were joined
+    # before it), and a stream thread (kttcp/1) runs again.
+    s = kt.spawn("a", [kt.KTTCP, "-t", "-q", "-p", str(port), "-m",
+                       "sendpage", "-T", "60", kt.ADDR["b"]])
+    ready = wait_until(lambda: len(lines()) >= 3 and
+                       1 in stream_threads(r.pid), 30)
+    r.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    r_rc, _, r_err = kt.wait(r, 30)
+    r_secs = time.monotonic() - t0
+    s_rc, _, s_err = kt.wait(s, 30)
+    got = [(o.get("transfer"), o.get("bytes"), o.get("status"))
+           if o else None for o in lines()]
+    os.unlink(path)
+    t.check(got[:3] == [(i + 1, 16 * kt.MIB, "ok") for i in range(3)],
+            "the receiver's JSON lines: transfers 1-3, every byte of each",
+            f"{got} {r_err[-300:]!r}")
+    t.check(ready and len(got) == 4 and got[3] and got[3][0] == 4 and
+            got[3][2] == "interrupted",
+            "SIGINT during the fourth: its own line says interrupted",
+            f"ready={ready} {got}")
+    t.check(r_rc == 130 and r_secs < 10 and s_rc == 3,
+            f"... and the receiver exits 130 ({r_secs:.1f} s after the "
+            f"signal); the sender sees its peer gone (3)",
+            f"receiver rc={r_rc} sender rc={s_rc} {s_err[-200:]!r}")
+
+
 TESTS = [test_ioctl_selftest, test_hostile, test_zero_send,
          test_mode_matrix, test_mode_paths, test_zerocopy_small_calls,
          test_timed, test_omit, test_cpu_share] + \
     ([test_5gib] if BIG else []) + \
     [test_ipv6, test_verify_corruption, test_parallel, test_plain_peers,
-     test_tool_errors, test_socket_options, test_affinity]
+     test_tool_errors, test_socket_options, test_affinity, test_keep]
 
 
 def main():

@@ -158,14 +158,14 @@ static void proc_free(struct proc *p)
 }
 
 /* Until @text shows up in its stdout (e.g. "connected to"); false on timeout. */
-static bool proc_await(struct proc *p, const char *text, long timeout_ms)
+static bool await_in(const char *path, const char *text, long timeout_ms)
 {
 	long start = now_ms();
 	char *out;
 	bool found;
 
 	do {
-		out = slurp(p->out);
+		out = slurp(path);
 		found = strstr(out, text) != NULL;
 		free(out);
 		if (found)
@@ -174,6 +174,17 @@ static bool proc_await(struct proc *p, const char *text, long timeout_ms)
 	} while (now_ms() - start < timeout_ms);
 	diag("no \"%s\" from kttcp within %ld ms", text, timeout_ms);
 	return false;
+}
+
+/* Until kttcp's stdout (or stderr) has @text. */
+static bool proc_await(struct proc *p, const char *text, long timeout_ms)
+{
+	return await_in(p->out, text, timeout_ms);
+}
+
+static bool proc_await_err(struct proc *p, const char *text, long timeout_ms)
+{
+	return await_in(p->err, text, timeout_ms);
 }
 
 /* One run to completion. */
@@ -1103,6 +1114,112 @@ static void test_missing_streams(void)
 	proc_free(&s);
 }
 
+/* JSON Lines as one array, for CHECK_QUERY; lines that are not an
+ * object on their own make it invalid. */
+static char *json_lines_array(const char *text)
+{
+	size_t n = strlen(text);
+	char *a = malloc(n + 3), *p;
+
+	if (!a)
+		return NULL;
+	a[0] = '[';
+	memcpy(a + 1, text, n + 1);
+	for (p = a + 1; *p; p++)
+		if (*p == '\n' && p[1])
+			*p = ',';
+	if (n && a[n] == '\n')
+		a[n] = ']';
+	else
+		strcat(a, "]");
+	return a;
+}
+
+static unsigned int count_lines(const char *text)
+{
+	unsigned int n = 0;
+
+	for (; *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/*
+ * -k: one receiver serves two transfers, each reported as it ends (with
+ * -J one object per line), and ends cleanly on SIGINT between them:
+ * status 0 when both succeeded, 3 when one failed (here: -P 2 against a
+ * sender's one stream).
+ */
+static void test_keep(void)
+{
+	struct proc r, s;
+	char args[96], *arr;
+	int port = free_port(AF_INET);
+
+	snprintf(args, sizeof(args), "-r -k -J -p %d", port);
+	if (!CHECK(start_receiver(&r, NULL, args, port) &&
+		   await_blocked(&r, SIGINT, 5000), "keep: receiver starts")) {
+		proc_free(&r);
+		return;
+	}
+	snprintf(args, sizeof(args), "-t -q -n 1m -p %d 127.0.0.1", port);
+	run(&s, true, NULL, args);
+	CHECK(s.status == 0, "keep: first sender exits 0");
+	proc_free(&s);
+	snprintf(args, sizeof(args), "-t -q -n 2m -p %d 127.0.0.1", port);
+	run(&s, true, NULL, args);
+	CHECK(s.status == 0, "keep: second sender exits 0");
+	proc_free(&s);
+	CHECK(proc_running(&r), "keep: the receiver is still serving");
+	CHECK(proc_await(&r, "\"transfer\": 2", 5000),
+	      "keep: the second transfer's result is out");
+	kill(r.pid, SIGINT);
+	proc_wait(&r, 3000);
+	CHECK(r.status == 0 && r.ms < 1000,
+	      "keep: SIGINT between transfers ends it at once, exit 0");
+	CHECK(count_lines(r.stdout_text) == 2,
+	      "keep: -J prints one line per transfer");
+	arr = json_lines_array(r.stdout_text);
+	CHECK_QUERY(arr ? arr : "", "[(o['transfer'], o['bytes'], o['status']) for o in d]",
+		    "[(1, 1048576, 'ok'), (2, 2097152, 'ok')]",
+		    "keep: each line one transfer's object, in order");
+	free(arr);
+	snprintf(args, sizeof(args), "kttcp: listening on port %d\n", port);
+	CHECK_STR(r.stderr_text, args,
+		  "keep: stderr has the listening line once, nothing else");
+	proc_free(&r);
+
+	/* Text, and a failed transfer among them. */
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -k -P 2 -w 0.5 -p %d", port);
+	if (!CHECK(start_receiver(&r, NULL, args, port) &&
+		   await_blocked(&r, SIGINT, 5000),
+		   "keep: -P 2 receiver starts")) {
+		proc_free(&r);
+		return;
+	}
+	snprintf(args, sizeof(args), "-t -q -n 1m -p %d 127.0.0.1", port);
+	run(&s, true, NULL, args);
+	proc_free(&s);
+	CHECK(proc_await_err(&r, "expected 2 streams (-P), 1 came", 5000) &&
+	      proc_running(&r),
+	      "keep: a transfer with a stream missing is reported, and the "
+	      "receiver goes on");
+	snprintf(args, sizeof(args), "-t -q -P 2 -n 1m -p %d 127.0.0.1", port);
+	run(&s, true, NULL, args);
+	CHECK(s.status == 0, "keep: the next transfer (-P 2) succeeds");
+	proc_free(&s);
+	CHECK(proc_await(&r, "kttcp: transfer 2\n", 5000),
+	      "keep: text: each transfer's result under its number");
+	kill(r.pid, SIGINT);
+	proc_wait(&r, 3000);
+	CHECK(r.status == 3,
+	      "keep: SIGINT then exits with the worst status of its transfers (3)");
+	CHECK_HAS(r.stdout_text, "kttcp: transfer 2\nkttcp: 2097152 bytes in ",
+		  "keep: text: the second transfer's bytes (2 streams)");
+	proc_free(&r);
+}
+
 void test_cli(const char *kttcp, const char *fake)
 {
 	kttcp_bin = kttcp;
@@ -1122,4 +1239,5 @@ void test_cli(const char *kttcp, const char *fake)
 	test_intervals();
 	test_auto_chunk();
 	test_missing_streams();
+	test_keep();
 }
