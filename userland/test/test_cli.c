@@ -1076,7 +1076,9 @@ static void test_auto_chunk(void)
 	snprintf(args, sizeof(args), "-t -P 2 -n 1m -J -p %d 127.0.0.1", port);
 	run(&s, true, "FAKE_KTTCP_CHUNK_PEAK=131072,393216", args);
 	proc_wait(&r, 3000);
-	CHECK(s.status == 0 && r.status == 0, "auto chunk: both exit 0");
+	if (!CHECK(s.status == 0 && r.status == 0, "auto chunk: both exit 0"))
+		diag("sender exit %d, stderr: %s; receiver exit %d, stderr: %s",
+		     s.status, s.stderr_text, r.status, r.stderr_text);
 	CHECK_QUERY(s.stdout_text, "d['chunk'], d['chunk_auto']", "393216 True",
 		    "auto chunk: -P 2 reports the larger stream's peak");
 	proc_free(&r);
@@ -1191,7 +1193,7 @@ static void test_keep(void)
 
 	/* Text, and a failed transfer among them. */
 	port = free_port(AF_INET);
-	snprintf(args, sizeof(args), "-r -k -P 2 -w 0.5 -p %d", port);
+	snprintf(args, sizeof(args), "-r -k -P 2 -w 2 -p %d", port);
 	if (!CHECK(start_receiver(&r, NULL, args, port) &&
 		   await_blocked(&r, SIGINT, 5000),
 		   "keep: -P 2 receiver starts")) {
@@ -1207,14 +1209,18 @@ static void test_keep(void)
 	      "receiver goes on");
 	snprintf(args, sizeof(args), "-t -q -P 2 -n 1m -p %d 127.0.0.1", port);
 	run(&s, true, NULL, args);
-	CHECK(s.status == 0, "keep: the next transfer (-P 2) succeeds");
+	if (!CHECK(s.status == 0, "keep: the next transfer (-P 2) succeeds"))
+		diag("sender exit %d, stderr: %s", s.status, s.stderr_text);
 	proc_free(&s);
 	CHECK(proc_await(&r, "kttcp: transfer 2\n", 5000),
 	      "keep: text: each transfer's result under its number");
 	kill(r.pid, SIGINT);
 	proc_wait(&r, 3000);
-	CHECK(r.status == 3,
-	      "keep: SIGINT then exits with the worst status of its transfers (3)");
+	if (!CHECK(r.status == 3,
+		   "keep: SIGINT then exits with the worst status of its transfers (3)") ||
+	    !strstr(r.stdout_text, "kttcp: transfer 2\nkttcp: 2097152 bytes in "))
+		diag("receiver exit %d, stdout: %s stderr: %s", r.status,
+		     r.stdout_text, r.stderr_text);
 	CHECK_HAS(r.stdout_text, "kttcp: transfer 2\nkttcp: 2097152 bytes in ",
 		  "keep: text: the second transfer's bytes (2 streams)");
 	proc_free(&r);
