@@ -677,7 +677,29 @@ def test_affinity(t):
     """-A pins each stream's thread, and so the loop in the kernel that
     runs in it: every stream thread, sampled from /proc while the
     transfer runs, may run on its CPU only (Cpus_allowed_list) and was
-    last on it (stat's processor field).  The lab's guests have 2 CPUs."""
+    last on it (stat's processor field).  That takes two CPUs: the
+    stock kernels' guests have them; the debug kernel, booted by PVH
+    without the firmware's ACPI tables, sees one, and there those
+    checks are skips."""
+    ncpu = len(os.sched_getaffinity(0))
+    if ncpu < 2:
+        for what in ("sender", "receiver", "JSON"):
+            t.skip(f"-A, {what}: the threads on the CPUs named",
+                   "this guest has one CPU")
+    else:
+        pinned_transfer(t)
+    bad = ",".join(str(c) for c in range(ncpu + 1))
+    rc, out = kt.sh(f"{kt.KTTCP} -t -A {bad} -P {ncpu + 1} {kt.ADDR['b']}")
+    cpus = "0" if ncpu == 1 else f"0-{ncpu - 1}"
+    t.check(rc == 2 and f"-A: CPU {ncpu} is not one this process may run "
+            f"on (CPUs {cpus})" in out,
+            f"-A {bad}: CPU {ncpu} does not exist, a setup error naming it",
+            out[-300:])
+
+
+def pinned_transfer(t):
+    """Three checks: -P 3 with -A 1,0 at the sender, -A 0 at the
+    receiver."""
     port = kt.next_port()
     r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-p", str(port), "-m", "trunc",
                        "-P", "3", "-A", "0"])
@@ -695,6 +717,8 @@ def test_affinity(t):
                 seen[host].setdefault(n, set()).add(v)
         time.sleep(0.1)
     s_rc, s_out, s_err = kt.wait(s, 60)
+    if s_rc != 0:
+        r.terminate()       # a sender that never came: don't wait for it
     r_rc, r_out, r_err = kt.wait(r, 30)
     snd, rcv = kt.parse_json(s_out) or {}, kt.parse_json(r_out) or {}
     want = {"a": {1: 1, 2: 0, 3: 1}, "b": {1: 0, 2: 0, 3: 0}}
@@ -716,12 +740,6 @@ def test_affinity(t):
             "the transfer runs, and each end's JSON names each stream's CPU",
             f"sender rc={s_rc} {s_out[-300:]!r} receiver rc={r_rc} "
             f"{r_out[-300:]!r}")
-    ncpu = os.cpu_count()
-    rc, out = kt.sh(f"{kt.KTTCP} -t -A 0,{ncpu} -P 2 {kt.ADDR['b']}")
-    t.check(rc == 2 and f"-A: CPU {ncpu} is not one this process may run "
-            f"on (CPUs 0-{ncpu - 1})" in out,
-            f"-A {ncpu}, a CPU that does not exist: a setup error naming it",
-            out[-300:])
 
 
 def wait_until(cond, timeout):
