@@ -6,10 +6,12 @@
  * does on its own, which is why kttcp's send loop would have spun on it
  * unnoticed.  tests/guest/core.py loads this module to make it happen: a
  * kretprobe on tcp_sendmsg() (and tcp_sendpage(), 6.1's path for page
- * references) replaces each positive return with 0 in tasks whose comm is
- * the parameter comm= (default "ktzerosend"), so the bytes go out but the
- * caller is told none did.  hits counts the calls changed.  Every other
- * task is left alone.
+ * references) replaces each positive return with 0 in the threads of a
+ * process whose name (its thread group leader's comm) is the parameter
+ * comm= (default "ktzerosend"), so the bytes go out but the caller is
+ * told none did: the process's name, since kttcp names its stream
+ * threads kttcp/N.  hits counts the calls changed.  Every other task is
+ * left alone.
  */
 #include <linux/atomic.h>
 #include <linux/kprobes.h>
@@ -34,7 +36,7 @@ MODULE_PARM_DESC(hits, "send calls whose return was made 0");
 static int zerosend_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	if ((long)regs_return_value(regs) > 0 &&
-	    !strncmp(current->comm, comm, TASK_COMM_LEN - 1)) {
+	    !strncmp(current->group_leader->comm, comm, TASK_COMM_LEN - 1)) {
 		regs_set_return_value(regs, 0);
 		atomic_inc(&hits);
 	}
