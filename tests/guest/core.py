@@ -672,21 +672,22 @@ def stream_threads(pid):
     return got
 
 
-@kt.checks(4)
+# -A's pinning shows only on a guest with two CPUs or more (below).
+NCPU = len(os.sched_getaffinity(0))
+
+
+@kt.checks(4 if NCPU >= 2 else 1)
 def test_affinity(t):
     """-A pins each stream's thread, and so the loop in the kernel that
     runs in it: every stream thread, sampled from /proc while the
     transfer runs, may run on its CPU only (Cpus_allowed_list) and was
     last on it (stat's processor field).  That takes two CPUs: the
     stock kernels' guests have them; the debug kernel, booted by PVH
-    without the firmware's ACPI tables, sees one, and there those
-    checks are skips."""
-    ncpu = len(os.sched_getaffinity(0))
-    if ncpu < 2:
-        for what in ("sender", "receiver", "JSON"):
-            t.skip(f"-A, {what}: the threads on the CPUs named",
-                   "this guest has one CPU")
-    else:
+    without the firmware's ACPI tables, sees one: there those three
+    checks are left out of the plan (a smaller group, as for the 5 GiB
+    run), and only the refusal of a CPU that is not there is checked."""
+    ncpu = NCPU
+    if ncpu >= 2:
         pinned_transfer(t)
     bad = ",".join(str(c) for c in range(ncpu + 1))
     rc, out = kt.sh(f"{kt.KTTCP} -t -A {bad} -P {ncpu + 1} {kt.ADDR['b']}")
