@@ -4,7 +4,7 @@
 # to try it without installing: source completion/kttcp.bash
 #
 # Completes the options, the modes of -m for the role on the line (-r or
-# -t; both lists when neither is there yet), the congestion control
+# -t, whose list adds "all"; both lists when neither is there yet), the congestion control
 # algorithms of -C, addresses for -B and host names after -t.  Works with
 # or without the bash-completion package.
 
@@ -13,7 +13,7 @@ _kttcp_opts_common='-r -t -b -n -p -q -v -4 -6 -m -l -J -i -O -P -M -C -D -B -w
 	--ipv4 --ipv6 --mode --length --json --interval --omit --parallel --mss
 	--congestion --nodelay --bind --timeout --affinity --help --version'
 _kttcp_opts_receive='-V --verify -k --keep'
-_kttcp_opts_transmit='-T --time'
+_kttcp_opts_transmit='-T --time -N --repeat'
 _kttcp_modes_send='copy sendpage zerocopy'
 _kttcp_modes_recv='copy trunc readsock'
 
@@ -42,8 +42,8 @@ _kttcp_value()
 	-m | --mode)
 		case $(_kttcp_role) in
 		r) words=$_kttcp_modes_recv ;;
-		t) words=$_kttcp_modes_send ;;
-		*) words="$_kttcp_modes_send trunc readsock" ;;
+		t) words="$_kttcp_modes_send all" ;;
+		*) words="$_kttcp_modes_send all trunc readsock" ;;
 		esac
 		;;
 	-C | --congestion)
@@ -61,7 +61,7 @@ _kttcp_value()
 		;;
 	-b | --sockbuf | -n | --bytes | -l | --length | -p | --port | -T | \
 	--time | -i | --interval | -O | --omit | -P | --parallel | -M | --mss | \
-	-w | --timeout)
+	-w | --timeout | -N | --repeat)
 		COMPREPLY=()	# a number: nothing to offer
 		return 0
 		;;

@@ -14,7 +14,7 @@
 #   - the man pages: groff -ww and man --warnings say nothing; every short
 #     and long option of `kttcp --help' has its entry in kttcp(8) (and
 #     kttcp(8) documents no option the tool lacks); every JSON field the
-#     tool can print (userland/report.c, cross-checked with the output of
+#     tool can print (report.c, compare.c, main.c; cross-checked with the output of
 #     real runs against the LD_PRELOAD fake module) is in its JSON OUTPUT
 #     section; the exit codes of main.c are there; kttcp(4) names every
 #     ioctl, mode, status bit and errno of include/kttcp.h and the
@@ -208,9 +208,11 @@ test_man_options() {
 	check "kttcp(8) EXIT STATUS has 0, 1, 2, 3, 130, 143 (as result.h)" "missing:$missing"
 }
 
-# Field names report.c can print: the key argument of every jw_*() call.
+# Field names the tool can print: the key argument of every jw_*() call
+# in the files that write JSON (a transfer's object, the comparison).
 report_fields() {
-	grep -oE 'jw_[a-z0-9]+\(&?w, "[a-z_]+"' "$repo/userland/report.c" |
+	grep -ohE 'jw_[a-z0-9]+\(&?w, "[a-z_]+"' "$repo/userland/report.c" \
+		"$repo/userland/compare.c" "$repo/userland/main.c" |
 		sed -E 's/.*"([a-z_]+)"/\1/' | sort -u
 }
 
@@ -249,11 +251,26 @@ fake_run() {
 	wait "$rpid"
 }
 
+# A comparison (-m all) against a receiver that stays (-k), fake module.
+fake_compare() {
+	local port=$1 i
+	LD_PRELOAD=$fake "$kttcp" -r -k -q -4 -p "$port" >/dev/null 2>"$tmp/compare.r.err" &
+	local rpid=$!
+	for ((i = 0; i < 100; i++)); do
+		ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && break
+		sleep 0.05
+	done
+	LD_PRELOAD=$fake timeout 60 "$kttcp" -t -J -4 -p "$port" -m all -n 1m \
+		127.0.0.1 >"$tmp/compare.s.json" 2>"$tmp/compare.s.err"
+	kill -TERM "$rpid"
+	wait "$rpid"
+}
+
 test_man_json() {
 	local fields missing='' port unknown='' f
 	fields=$(report_fields)
 	[ "$(wc -l <<<"$fields")" -ge 30 ]
-	check "report.c prints $(wc -l <<<"$fields") JSON field names" "$fields"
+	check "the tool prints $(wc -l <<<"$fields") JSON field names" "$fields"
 
 	# Bold words of the JSON OUTPUT section (.B/.BR/.RB arguments, \fB).
 	python3 - "$repo/man/kttcp.8" >"$tmp/bold.txt" <<'EOF'
@@ -281,22 +298,25 @@ EOF
 		grep -qx -- "$f" "$tmp/bold.txt" || missing+=" $f"
 	done
 	[ -z "$missing" ]
-	check "kttcp(8) JSON OUTPUT names every JSON field of report.c (in bold)" "missing:$missing"
+	check "kttcp(8) JSON OUTPUT names every JSON field of the tool (in bold)" "missing:$missing"
 
 	port=$((24000 + RANDOM % 8000))
 	fake_run "$port" "-P 2 -i 0.05" "-m zerocopy -P 2 -n 32m -i 0.05" zc
 	port=$((port + 1))
 	FAKE_KTTCP_CORRUPT=1000 fake_run "$port" "-m copy -V" "-n 4m -b 64k" verify
-	json_keys "$tmp"/zc.*.json "$tmp"/verify.*.json >"$tmp/keys.txt" 2>"$tmp/keys.err"
+	port=$((port + 1))
+	fake_compare "$port"
+	json_keys "$tmp"/zc.*.json "$tmp"/verify.*.json "$tmp/compare.s.json" \
+		>"$tmp/keys.txt" 2>"$tmp/keys.err"
 	check "the tool's JSON output parses (fake module, loopback)" "$(cat "$tmp/keys.err" "$tmp"/*.err)"
 	while read -r f; do
 		grep -qx -- "$f" <<<"$fields" || unknown+=" $f"
 	done <"$tmp/keys.txt"
 	[ -s "$tmp/keys.txt" ] && [ -z "$unknown" ] &&
 		grep -qx mismatch_at "$tmp/keys.txt" && grep -qx intervals "$tmp/keys.txt" &&
-		grep -qx wait_seconds "$tmp/keys.txt"
-	check "every key of real JSON output is among report.c's names (so the list above is complete)" \
-		"not in report.c:$unknown" "keys: $(tr '\n' ' ' <"$tmp/keys.txt")"
+		grep -qx wait_seconds "$tmp/keys.txt" && grep -qx against_first "$tmp/keys.txt"
+	check "every key of real JSON output is among the names found in the code (so the list above is complete)" \
+		"not in the code:$unknown" "keys: $(tr '\n' ' ' <"$tmp/keys.txt")"
 }
 
 test_man4() {
@@ -349,11 +369,13 @@ complete_words() {
 		_ "$repo/completion/kttcp.bash" "$@"
 }
 
-# The modes kttcp itself names in its error for an unknown one.
+# The modes kttcp itself names in its error for an unknown one (the
+# sender's list ends in "all; several separated by commas").
 tool_modes() {
 	local host=
 	[ "$1" = -t ] && host=x
-	"$kttcp" "$1" -m nosuchmode $host 2>&1 | sed -n 's/.*valid [a-z]* modes: \(.*\))$/\1/p' |
+	"$kttcp" "$1" -m nosuchmode $host 2>&1 |
+		sed -n 's/.*valid [a-z]* modes: \([^;)]*\)[;)].*$/\1/p' |
 		tr -d ',' | tr ' ' '\n' | sort | tr '\n' ' '
 }
 

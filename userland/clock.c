@@ -11,8 +11,7 @@
 #include <linux/tcp.h>
 
 #include "clock.h"
-
-#define NSEC_PER_SEC_	1000000000ULL
+#include "result.h"
 
 void clock_stamp_arrivals(int lfd)
 {
@@ -23,7 +22,7 @@ void clock_stamp_arrivals(int lfd)
 
 static int64_t ts_ns(const struct timespec *t)
 {
-	return (int64_t)t->tv_sec * (int64_t)NSEC_PER_SEC_ + t->tv_nsec;
+	return (int64_t)t->tv_sec * (int64_t)NSEC_PER_SEC + t->tv_nsec;
 }
 
 /* The receive timestamp of @sock's first queued byte, as CLOCK_REALTIME. */
@@ -59,21 +58,21 @@ void clock_first_arrival(int sock, struct timespec *t)
 		clock_gettime(CLOCK_REALTIME, &now_real);
 		age = ts_ns(&now_real) - ts_ns(&real);
 		/* A stamp from the future or from long ago: the clock moved. */
-		if (age > 0 && age < 10 * (int64_t)NSEC_PER_SEC_)
+		if (age > 0 && age < 10 * (int64_t)NSEC_PER_SEC)
 			off = age;
 	}
 	off = ts_ns(t) - off;
-	t->tv_sec = (time_t)(off / (int64_t)NSEC_PER_SEC_);
-	t->tv_nsec = (long)(off % (int64_t)NSEC_PER_SEC_);
+	t->tv_sec = (time_t)(off / (int64_t)NSEC_PER_SEC);
+	t->tv_nsec = (long)(off % (int64_t)NSEC_PER_SEC);
 	setsockopt(sock, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 0 }, sizeof(int));
 }
 
-static uint64_t mono_ns(void)
+uint64_t clock_mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC_ + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 /*
@@ -104,10 +103,10 @@ static int tcp_gone(int sock)
 int clock_wait_acked(int sock, bool fin_sent, uint64_t timeout_ns,
 		   uint64_t step_ns, atomic_bool *halt)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = clock_mono_ns();
 	struct timespec step = {
-		.tv_sec = (time_t)(step_ns / NSEC_PER_SEC_),
-		.tv_nsec = (long)(step_ns % NSEC_PER_SEC_),
+		.tv_sec = (time_t)(step_ns / NSEC_PER_SEC),
+		.tv_nsec = (long)(step_ns % NSEC_PER_SEC),
 	};
 	int left = fin_sent ? 1 : 0;
 	int outq, err;
@@ -130,7 +129,7 @@ int clock_wait_acked(int sock, bool fin_sent, uint64_t timeout_ns,
 			return err;
 		if (atomic_load(halt))
 			return -EINTR;
-		if (timeout_ns && mono_ns() - t0 >= timeout_ns)
+		if (timeout_ns && clock_mono_ns() - t0 >= timeout_ns)
 			return -ETIMEDOUT;
 		nanosleep(&step, NULL);	/* EINTR: look at *halt again */
 	}

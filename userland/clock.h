@@ -30,6 +30,9 @@
  * inherit them).  Without them (an error here is not fatal), the first
  * byte counts from when the receiver saw it.
  */
+/* CLOCK_MONOTONIC in nanoseconds: the tool's clock for deadlines. */
+uint64_t clock_mono_ns(void);
+
 void clock_stamp_arrivals(int lfd);
 
 /*

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cpu.h"
 
 /* user nice system idle iowait irq softirq steal guest guest_nice */
@@ -76,6 +78,16 @@ double cpu_busy_percent(const struct cpu_stat *a, const struct cpu_stat *b)
 	if (idle > total)
 		return -1;
 	return (double)(total - idle) * 100.0 / (double)total;
+}
+
+int64_t cpu_busy_us(const struct cpu_stat *a, const struct cpu_stat *b)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (cpu_busy_percent(a, b) < 0 || hz <= 0)
+		return -1;
+	return (int64_t)((b->total - a->total) - (b->idle - a->idle)) *
+	       1000000 / hz;
 }
 
 static uint64_t tv_us(const struct timeval *tv)

@@ -25,6 +25,12 @@ int cpu_read_stat(struct cpu_stat *cs);
 /* Busy percent of all CPUs between two samples, or -1 if unknown. */
 double cpu_busy_percent(const struct cpu_stat *a, const struct cpu_stat *b);
 
+/*
+ * Busy CPU time of all CPUs between two samples, in microseconds (to the
+ * 1/USER_HZ of /proc/stat), or -1 if unknown: service demand's numerator.
+ */
+int64_t cpu_busy_us(const struct cpu_stat *a, const struct cpu_stat *b);
+
 /* Microseconds of user and system time between two getrusage() calls. */
 void cpu_rusage_delta(const struct rusage *a, const struct rusage *b,
 		      uint64_t *user_us, uint64_t *sys_us);

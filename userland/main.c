@@ -28,6 +28,7 @@
 
 #include "../include/kttcp.h"
 #include "clock.h"
+#include "compare.h"
 #include "msg.h"
 #include "net.h"
 #include "opts.h"
@@ -87,11 +88,24 @@ static int show_version(void)
 static bool json_printed;
 
 /*
+ * A sender comparing modes (-m LIST, -m all, -N): each run is one
+ * transfer; the results go into the comparison and, with -J, into the
+ * one object that holds them all.
+ */
+struct sequence {
+	struct compare cmp;
+	struct jw jw;		/* -J: inside the "runs" array */
+	unsigned int run;	/* this run, from 1 */
+	unsigned int nruns;
+};
+
+/*
  * All streams started (or a signal came first, or @missing streams never
  * came): wait, then report.
  */
 static int finish(const struct kttcp_opts *o, struct xfer *x, int sockbuf,
-		  unsigned int missing, unsigned int transfer)
+		  unsigned int missing, unsigned int transfer,
+		  struct sequence *seq)
 {
 	struct kttcp_result r = {
 		.sender = o->role == ROLE_SENDER,
@@ -118,12 +132,17 @@ static int finish(const struct kttcp_opts *o, struct xfer *x, int sockbuf,
 	}
 	result_tally(&r);
 	json_printed = o->json;
-	if (o->json)
+	if (seq && atomic_load(&x->started))
+		compare_add(&seq->cmp, o->mode, &r);
+	if (o->json && seq) {
+		report_json_in(&seq->jw, &r);
+	} else if (o->json) {
 		report_json(stdout, &r);
-	else if (transfer)
-		printf("kttcp: transfer %u\n", transfer);
-	if (!o->json)
+	} else {
+		if (transfer)
+			printf("kttcp: transfer %u\n", transfer);
 		report_summary(stdout, &r, o->verbose);
+	}
 	fflush(stdout);
 	report_outcome(stderr, &r);
 	rc = r.exit_code;
@@ -194,7 +213,8 @@ static int start_all(struct xfer *x, int *socks, unsigned int n)
 	return rc;
 }
 
-static int run_sender(const struct kttcp_opts *o, struct xfer *x)
+static int run_sender(const struct kttcp_opts *o, struct xfer *x,
+		      struct sequence *seq)
 {
 	struct addrinfo *dst, *src = NULL;
 	int socks[KTTCP_STREAMS_MAX];
@@ -222,7 +242,7 @@ static int run_sender(const struct kttcp_opts *o, struct xfer *x)
 	if (rc == 0 && start_all(x, socks, n))
 		rc = abort_run(x);
 	else
-		rc = finish(o, x, sockbuf, 0, 0);
+		rc = finish(o, x, sockbuf, 0, 0, seq);
 out:
 	for (i = 0; i < n; i++)
 		if (socks[i] >= 0)
@@ -231,14 +251,6 @@ out:
 	if (src)
 		freeaddrinfo(src);
 	return rc;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 #define ACCEPT_SLICE_MS	100
@@ -265,8 +277,8 @@ static int accept_all(const struct kttcp_opts *o, struct xfer *x, int lfd,
 				sizeof(peer));
 		if (fd == NET_TIMEOUT) {
 			if (!give_up && xfer_any_done(x))
-				give_up = mono_ns() + grace;
-			if (give_up && mono_ns() >= give_up) {
+				give_up = clock_mono_ns() + grace;
+			if (give_up && clock_mono_ns() >= give_up) {
 				*missing = o->streams - i;
 				return 0;
 			}
@@ -299,7 +311,7 @@ static int receive_one(const struct kttcp_opts *o, struct xfer *x, int lfd,
 
 	if (accept_all(o, x, lfd, &missing))
 		return abort_run(x);
-	return finish(o, x, sockbuf, missing, transfer);
+	return finish(o, x, sockbuf, missing, transfer, NULL);
 }
 
 /* Exit statuses of -k's transfers: the worst wins (3 over 2 over 0). */
@@ -332,7 +344,7 @@ static int serve(const struct kttcp_opts *o, struct xfer *x, int lfd,
 			json_printed = true;
 			return worst;
 		}
-		rc = finish(o, x, sockbuf, missing, n);
+		rc = finish(o, x, sockbuf, missing, n, NULL);
 		if (atomic_load(&x->stop))
 			return rc;
 		worst = worse(worst, rc);
@@ -373,14 +385,151 @@ static int run_receiver(const struct kttcp_opts *o, struct xfer *x)
 	return rc;
 }
 
-static int run(const struct kttcp_opts *o)
+/*
+ * The send modes to compare: -m all's are those the loaded module has;
+ * a listed one it lacks fails here, before anything connects.  0, or
+ * EXIT_SETUP after a message.
+ */
+static int compare_modes(struct kttcp_opts *o)
+{
+	struct kttcp_info info;
+	unsigned int m, i;
+
+	if (xfer_module_info(&info))
+		return EXIT_SETUP;
+	if (o->modes_all)
+		for (m = 0; m < KTTCP_SEND_NR_MODES; m++)
+			if (info.send_modes & (1U << m))
+				o->modes[o->nmodes++] = m;
+	if (!o->nmodes) {
+		kwarn("-m all: the module has no send mode this tool knows");
+		return EXIT_SETUP;
+	}
+	for (i = 0; i < o->nmodes; i++)
+		if (xfer_check_mode(&info, true, o->modes[i]))
+			return EXIT_SETUP;
+	return EXIT_OK;
+}
+
+/* -J: the object that holds every run, up to the runs' array. */
+static void seq_json_open(struct sequence *seq, const struct kttcp_opts *o)
+{
+	struct jw *w = &seq->jw;
+	unsigned int i;
+
+	w->f = stdout;
+	jw_open(w, NULL, '{');
+	jw_str(w, "tool", "kttcp");
+	jw_str(w, "version", KTTCP_TOOL_VERSION);
+	jw_str(w, "role", "sender");
+	jw_open(w, "modes", '[');
+	for (i = 0; i < o->nmodes; i++)
+		jw_str(w, NULL, mode_name(true, o->modes[i]));
+	jw_close(w, ']');
+	jw_u64(w, "repeat", o->repeat);
+	jw_open(w, "runs", '[');
+}
+
+static void seq_json_close(struct sequence *seq, int rc)
+{
+	struct jw *w = &seq->jw;
+
+	jw_close(w, ']');
+	compare_json(w, &seq->cmp);
+	jw_str(w, "status", result_status_name(
+		rc == EXIT_OK ? RS_OK : rc > 128 ? RS_INTERRUPTED : RS_ERROR));
+	jw_int(w, "exit_code", rc);
+	jw_close(w, '}');
+	fputc('\n', stdout);
+	json_printed = true;
+}
+
+/*
+ * One run of a comparison: its own transfer, then a wait for the
+ * receiver to close the connections, which it does once it has reported
+ * this transfer and goes back to accept() (so that the next run's first
+ * bytes are not held up by the last one's report).  *stop is set when a
+ * signal came.
+ */
+static int seq_run(const struct kttcp_opts *o, struct sequence *seq,
+		   bool *stop)
+{
+	uint64_t grace = o->timeout_ns ? o->timeout_ns : KTTCP_STREAM_GRACE_NS;
+	struct xfer x;
+	int rc;
+
+	if (!o->json) {
+		printf("kttcp: run %u of %u: %s\n", seq->run, seq->nruns,
+		       mode_name(true, o->mode));
+		fflush(stdout);
+	}
+	rc = xfer_init(&x, o);
+	if (rc == 0)
+		rc = run_sender(o, &x, seq);
+	if (rc == EXIT_SETUP && o->json)
+		report_json_failure_in(&seq->jw, true, mode_name(true, o->mode),
+				       kwarn_last(), rc);
+	if (!atomic_load(&x.stop) && atomic_load(&x.started))
+		xfer_await_peer_close(&x, grace);
+	*stop = atomic_load(&x.stop) != 0;
+	xfer_destroy(&x);
+	return rc;
+}
+
+/*
+ * -m LIST, -m all, -N: every mode in turn, the rounds interleaved, each
+ * run against a receiver that stays (-k).  A run that fails is counted
+ * and the next one goes on; one that cannot even start (connect refused:
+ * the receiver is gone) or a signal ends the sequence.  The table covers
+ * the runs made; the exit status is the worst of them.
+ */
+static int run_compare(struct kttcp_opts *o)
+{
+	struct sequence seq = { 0 };
+	unsigned int round, i;
+	int rc, worst;
+	bool stop = false;
+
+	rc = compare_modes(o);
+	if (rc)
+		return rc;
+	if (compare_init(&seq.cmp, o->modes, o->nmodes, o->repeat)) {
+		kwarn("%s", strerror(ENOMEM));
+		return EXIT_SETUP;
+	}
+	seq.nruns = o->nmodes * o->repeat;
+	if (o->json)
+		seq_json_open(&seq, o);
+	worst = EXIT_OK;
+	for (round = 0; round < o->repeat && !stop; round++) {
+		for (i = 0; i < o->nmodes && !stop; i++) {
+			o->mode = o->modes[i];
+			seq.run++;
+			rc = seq_run(o, &seq, &stop);
+			worst = worse(worst, rc);
+			if (rc == EXIT_SETUP)
+				stop = true;
+		}
+	}
+	if (o->json)
+		seq_json_close(&seq, worst);
+	else
+		compare_print(stdout, &seq.cmp);
+	fflush(stdout);
+	compare_free(&seq.cmp);
+	return worst;
+}
+
+static int run(struct kttcp_opts *o)
 {
 	struct xfer x;
 	int rc;
 
+	if (opts_compare(o))
+		return run_compare(o);
 	rc = xfer_init(&x, o);
 	if (rc == 0)
-		rc = o->role == ROLE_SENDER ? run_sender(o, &x) :
+		rc = o->role == ROLE_SENDER ? run_sender(o, &x, NULL) :
 					      run_receiver(o, &x);
 	xfer_destroy(&x);
 	return rc;

@@ -23,7 +23,7 @@
 
 enum { OPT_VERSION = 256 };
 
-static const char short_opts[] = ":46A:b:B:C:Dhi:Jkl:m:M:n:O:p:P:qrtT:vVw:";
+static const char short_opts[] = ":46A:b:B:C:Dhi:Jkl:m:M:n:N:O:p:P:qrtT:vVw:";
 
 static const struct option long_opts[] = {
 	{ "receive",	no_argument,		NULL, 'r' },
@@ -36,6 +36,7 @@ static const struct option long_opts[] = {
 	{ "ipv4",	no_argument,		NULL, '4' },
 	{ "ipv6",	no_argument,		NULL, '6' },
 	{ "mode",	required_argument,	NULL, 'm' },
+	{ "repeat",	required_argument,	NULL, 'N' },
 	{ "time",	required_argument,	NULL, 'T' },
 	{ "omit",	required_argument,	NULL, 'O' },
 	{ "length",	required_argument,	NULL, 'l' },
@@ -212,6 +213,12 @@ void opts_help(FILE *f)
 "  -6, --ipv6             IPv6 only\n"
 "  -m, --mode MODE        send: copy (default), sendpage, zerocopy;\n"
 "                         receive: copy (default), trunc, readsock\n"
+"                         sender: a list (copy,zerocopy) or all (every send\n"
+"                         mode the kernel has) runs each mode in turn, each\n"
+"                         on new connections, against a receiver with -k,\n"
+"                         and ends with a table comparing them\n"
+"  -N, --repeat N         sender: run each mode N times, 1..%d, in rounds\n"
+"                         (copy, zerocopy, copy, zerocopy, ...)\n"
 "  -T, --time SECS        sender: send for SECS (at least %g), not -n\n"
 "  -O, --omit SECS        leave the first SECS (slow start, buffers filling)\n"
 "                         out of bytes, time and CPU; a sender sends for\n"
@@ -245,7 +252,7 @@ void opts_help(FILE *f)
 "unsupported mode, resolve, connect, listen); 3 transfer failed (error,\n"
 "timeout, verify mismatch, missing streams); 130 or 143 interrupted by\n"
 "SIGINT or SIGTERM.\n",
-		KTTCP_DEFAULT_PORT, secs(KTTCP_TIME_MIN_NS),
+		KTTCP_DEFAULT_PORT, KTTCP_REPEAT_MAX, secs(KTTCP_TIME_MIN_NS),
 		secs(KTTCP_INTERVAL_MIN_NS), KTTCP_STREAMS_MAX,
 		secs(KTTCP_STREAM_GRACE_NS), KTTCP_MSS_MIN,
 		secs(KTTCP_TIME_MIN_NS));
@@ -323,6 +330,7 @@ static int opt_cpus(struct kttcp_opts *o, const char *arg, FILE *err)
 	unsigned long cpu;
 	char num[16];
 	size_t len;
+	int rc;
 
 	o->ncpus = 0;
 	for (;;) {
@@ -332,10 +340,11 @@ static int opt_cpus(struct kttcp_opts *o, const char *arg, FILE *err)
 				   arg);
 		memcpy(num, p, len);
 		num[len] = '\0';
-		if (parse_uint(num, CPU_SETSIZE - 1, &cpu) == -EINVAL)
+		rc = parse_uint(num, CPU_SETSIZE - 1, &cpu);
+		if (rc == -EINVAL)
 			return bad(err, "-A: invalid CPU list '%s' (CPU numbers separated by commas, e.g. 0,2)",
 				   arg);
-		if (parse_uint(num, CPU_SETSIZE - 1, &cpu))
+		if (rc)
 			return bad(err, "-A: CPU '%s' is out of range (0..%d)",
 				   num, CPU_SETSIZE - 1);
 		if (o->ncpus == KTTCP_STREAMS_MAX)
@@ -405,6 +414,11 @@ static int opt_one(struct kttcp_opts *o, struct pstate *ps, int c,
 	case 'm':
 		ps->mode = arg;
 		return 0;
+	case 'N':
+		rc = opt_uint(err, c, arg, 1, KTTCP_REPEAT_MAX, &ul);
+		if (!rc)
+			o->repeat = (unsigned int)ul;
+		return rc;
 	case 'T':
 		return opt_seconds(err, c, arg, KTTCP_TIME_MIN_NS,
 				   KTTCP_DURATION_MAX_NS, &o->duration_ns);
@@ -489,6 +503,47 @@ static int check_role(struct kttcp_opts *o, const struct pstate *ps,
 	return 0;
 }
 
+static int bad_mode(const char *name, bool sender, FILE *err)
+{
+	return bad(err, "-m: unknown %s mode '%s' (valid %s modes: %s%s)",
+		   sender ? "send" : "receive", name,
+		   sender ? "send" : "receive", mode_list(sender),
+		   sender ? ", " KTTCP_MODES_ALL "; several separated by commas" : "");
+}
+
+/* A sender's -m LIST: modes separated by commas, each once; or "all". */
+static int parse_mode_list(struct kttcp_opts *o, const char *arg, FILE *err)
+{
+	char name[16];
+	const char *p = arg;
+	unsigned int i;
+	size_t len;
+	int m;
+
+	if (strcmp(arg, KTTCP_MODES_ALL) == 0) {
+		o->modes_all = true;
+		o->nmodes = 0;
+		return 0;
+	}
+	for (o->nmodes = 0;; p += len + 1) {
+		len = strcspn(p, ",");
+		if (len == 0 || len >= sizeof(name))
+			return bad(err, "-m: invalid mode list '%s' (modes separated by commas, e.g. copy,zerocopy)",
+				   arg);
+		memcpy(name, p, len);
+		name[len] = '\0';
+		m = mode_parse(true, name);
+		if (m < 0)
+			return bad_mode(name, true, err);
+		for (i = 0; i < o->nmodes; i++)
+			if (o->modes[i] == (unsigned int)m)
+				return bad(err, "-m: mode %s is listed twice", name);
+		o->modes[o->nmodes++] = (unsigned int)m;
+		if (p[len] == '\0')
+			return 0;
+	}
+}
+
 static int check_mode(struct kttcp_opts *o, const struct pstate *ps, FILE *err)
 {
 	bool sender = o->role == ROLE_SENDER;
@@ -496,11 +551,18 @@ static int check_mode(struct kttcp_opts *o, const struct pstate *ps, FILE *err)
 
 	if (!ps->mode)
 		return 0;
-	m = mode_parse(sender, ps->mode);
+	if (sender) {
+		if (parse_mode_list(o, ps->mode, err))
+			return 1;
+		o->mode = o->nmodes ? o->modes[0] : 0;
+		return 0;
+	}
+	if (strchr(ps->mode, ',') || strcmp(ps->mode, KTTCP_MODES_ALL) == 0)
+		return bad(err, "-m: a receiver takes one mode, not '%s' (a list or all is for the sender)",
+			   ps->mode);
+	m = mode_parse(false, ps->mode);
 	if (m < 0)
-		return bad(err, "-m: unknown %s mode '%s' (valid %s modes: %s)",
-			   sender ? "send" : "receive", ps->mode,
-			   sender ? "send" : "receive", mode_list(sender));
+		return bad_mode(ps->mode, false, err);
 	o->mode = (unsigned int)m;
 	return 0;
 }
@@ -525,6 +587,8 @@ static int check_combinations(struct kttcp_opts *o, FILE *err)
 		return bad(err, "-V is for the receiver (-r) only");
 	if (o->keep && sender)
 		return bad(err, "-k is for the receiver (-r) only");
+	if (o->repeat > 1 && !sender)
+		return bad(err, "-N is for the sender (-t) only");
 	if (o->verify && o->mode != KTTCP_RECV_COPY)
 		return bad(err, "-V needs receive mode copy (not %s)",
 			   mode_name(false, o->mode));
@@ -569,6 +633,14 @@ static void opts_defaults(struct kttcp_opts *o)
 	snprintf(o->port, sizeof(o->port), "%d", KTTCP_DEFAULT_PORT);
 	o->verbose = 1;
 	o->streams = 1;
+	o->nmodes = 1;		/* modes[0]: the default mode */
+	o->repeat = 1;
+}
+
+bool opts_compare(const struct kttcp_opts *o)
+{
+	return o->role == ROLE_SENDER &&
+	       (o->modes_all || o->nmodes > 1 || o->repeat > 1);
 }
 
 int opts_parse(struct kttcp_opts *o, int argc, char **argv, FILE *err)

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../include/kttcp.h"
+
 #define KTTCP_TOOL_VERSION	"1.0"
 
 #define KTTCP_XMITSIZE		(10ULL * 1024 * 1024)	/* NetBSD's -n default */
@@ -30,6 +32,9 @@
 #define KTTCP_MSS_MIN		88
 #define KTTCP_STREAM_GRACE_NS	5000000000ULL
 #define KTTCP_PORT_STR_LEN	8
+/* -m all: every send mode the loaded module has; -N's ceiling. */
+#define KTTCP_MODES_ALL		"all"
+#define KTTCP_REPEAT_MAX	1000
 
 enum kttcp_role {
 	ROLE_NONE,
@@ -49,6 +54,10 @@ struct kttcp_opts {
 	uint64_t duration_ns;	/* -T; sender only, then total is 0 */
 	uint64_t omit_ns;	/* -O; 0 = omit nothing */
 	unsigned int mode;	/* enum kttcp_send_mode or kttcp_recv_mode */
+	unsigned int modes[KTTCP_SEND_NR_MODES];	/* sender's -m LIST */
+	unsigned int nmodes;	/* 1 for a single mode; 0 with modes_all */
+	bool modes_all;		/* -m all: resolved from the module */
+	unsigned int repeat;	/* -N: runs of each mode (1) */
 	unsigned int chunk;	/* -l; 0 = module default */
 	bool verify;		/* -V */
 	bool keep;		/* -k: receiver serves transfer after transfer */
@@ -71,6 +80,12 @@ struct kttcp_opts {
  * o->version), or 1 after printing a message and a usage hint to @err.
  */
 int opts_parse(struct kttcp_opts *o, int argc, char **argv, FILE *err);
+
+/*
+ * The sender runs modes in a row and compares them (-m LIST, -m all,
+ * -N above 1), rather than one transfer.
+ */
+bool opts_compare(const struct kttcp_opts *o);
 
 void opts_usage_short(FILE *f);
 void opts_help(FILE *f);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../include/kttcp.h"
+#include "json.h"
 #include "opts.h"
 #include "report.h"
 
@@ -265,121 +266,6 @@ void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
 	fprintf(f, "%s\n", omitted ? "  (omitted)" : "");
 }
 
-/*
- * A small JSON writer: one member per line, two spaces per level, or
- * the whole object on one line (-k: a stream of objects, JSON Lines).
- * It tracks only whether the current container already has a member.
- */
-struct jw {
-	FILE *f;
-	int depth;
-	bool comma;
-	bool one_line;
-};
-
-static void jw_string(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20 || *p >= 0x7f)
-			/* not known to be UTF-8: keep the JSON valid */
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-static void jw_key(struct jw *w, const char *key)
-{
-	if (w->comma)
-		fputs(w->one_line ? ", " : ",", w->f);
-	if (w->depth > 0 && !w->one_line)
-		fprintf(w->f, "\n%*s", 2 * w->depth, "");
-	if (key) {
-		jw_string(w->f, key);
-		fputs(": ", w->f);
-	}
-	w->comma = true;
-}
-
-static void jw_open(struct jw *w, const char *key, char c)
-{
-	jw_key(w, key);
-	fputc(c, w->f);
-	w->depth++;
-	w->comma = false;
-}
-
-static void jw_close(struct jw *w, char c)
-{
-	w->depth--;
-	if (w->comma && !w->one_line)	/* not empty */
-		fprintf(w->f, "\n%*s", 2 * w->depth, "");
-	fputc(c, w->f);
-	w->comma = true;
-}
-
-static void jw_u64(struct jw *w, const char *key, uint64_t v)
-{
-	jw_key(w, key);
-	fprintf(w->f, "%llu", (unsigned long long)v);
-}
-
-static void jw_int(struct jw *w, const char *key, long long v)
-{
-	jw_key(w, key);
-	fprintf(w->f, "%lld", v);
-}
-
-static void jw_str(struct jw *w, const char *key, const char *s)
-{
-	jw_key(w, key);
-	if (s)
-		jw_string(w->f, s);
-	else
-		fputs("null", w->f);
-}
-
-static void jw_bool(struct jw *w, const char *key, bool v)
-{
-	jw_key(w, key);
-	fputs(v ? "true" : "false", w->f);
-}
-
-static void jw_null(struct jw *w, const char *key)
-{
-	jw_key(w, key);
-	fputs("null", w->f);
-}
-
-static void jw_double(struct jw *w, const char *key, double v)
-{
-	jw_key(w, key);
-	if (isfinite(v))
-		fprintf(w->f, "%.2f", v);
-	else
-		fputs("null", w->f);
-}
-
-/* Exact decimal seconds from an integer count of 1/scale seconds. */
-static void jw_secs(struct jw *w, const char *key, uint64_t v, uint64_t scale)
-{
-	int digits = scale == NSEC_PER_SEC ? 9 : 6;
-
-	jw_key(w, key);
-	fprintf(w->f, "%llu.%0*llu", (unsigned long long)(v / scale), digits,
-		(unsigned long long)(v % scale));
-}
-
 /* JSON rates are exact (not NetBSD's truncated bytes/sec times 8). */
 static uint64_t bits_ps(uint64_t bytes, uint64_t ns)
 {
@@ -541,6 +427,11 @@ static void json_cpu(struct jw *w, const struct kttcp_result *r)
 		jw_double(w, "host_busy_percent", r->host_busy);
 	else
 		jw_null(w, "host_busy_percent");
+	if (r->host_busy_us >= 0)
+		jw_secs(w, "host_busy_cpu_seconds", (uint64_t)r->host_busy_us,
+			USEC_PER_SEC);
+	else
+		jw_null(w, "host_busy_cpu_seconds");
 	jw_close(w, '}');
 }
 
@@ -563,26 +454,32 @@ static void json_head(struct jw *w, const struct kttcp_result *r)
 		jw_null(w, "sockbuf_requested");
 }
 
+void report_json_failure_in(struct jw *w, bool sender, const char *mode,
+			    const char *error, int exit_code)
+{
+	jw_open(w, NULL, '{');
+	jw_str(w, "tool", "kttcp");
+	jw_str(w, "version", KTTCP_TOOL_VERSION);
+	jw_str(w, "role", sender ? "sender" : "receiver");
+	jw_str(w, "mode", mode);
+	jw_str(w, "status", result_status_name(RS_ERROR));
+	jw_str(w, "error", error);
+	jw_int(w, "exit_code", exit_code);
+	jw_close(w, '}');
+}
+
 void report_json_failure(FILE *f, bool sender, const char *mode,
 			 const char *error, int exit_code, bool one_line)
 {
 	struct jw w = { .f = f, .one_line = one_line };
 
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "tool", "kttcp");
-	jw_str(&w, "version", KTTCP_TOOL_VERSION);
-	jw_str(&w, "role", sender ? "sender" : "receiver");
-	jw_str(&w, "mode", mode);
-	jw_str(&w, "status", result_status_name(RS_ERROR));
-	jw_str(&w, "error", error);
-	jw_int(&w, "exit_code", exit_code);
-	jw_close(&w, '}');
+	report_json_failure_in(&w, sender, mode, error, exit_code);
 	fputc('\n', f);
 }
 
-void report_json(FILE *f, const struct kttcp_result *r)
+void report_json_in(struct jw *jw, const struct kttcp_result *r)
 {
-	struct jw w = { .f = f, .one_line = r->transfer != 0 };
+	struct jw w = *jw;
 	unsigned int i;
 
 	jw_open(&w, NULL, '{');
@@ -624,5 +521,13 @@ void report_json(FILE *f, const struct kttcp_result *r)
 		jw_close(&w, ']');
 	}
 	jw_close(&w, '}');
+	*jw = w;
+}
+
+void report_json(FILE *f, const struct kttcp_result *r)
+{
+	struct jw w = { .f = f, .one_line = r->transfer != 0 };
+
+	report_json_in(&w, r);
 	fputc('\n', f);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "result.h"
 
 /* Setup lines, exactly as NetBSD's kttcp prints them. */
@@ -55,6 +56,9 @@ void report_interval(FILE *f, unsigned int id, uint64_t start_ns,
 /* One JSON object (and a newline). */
 void report_json(FILE *f, const struct kttcp_result *r);
 
+/* The same object as a value inside @w's open container (no newline). */
+void report_json_in(struct jw *w, const struct kttcp_result *r);
+
 /*
  * -J when the run failed before it had a result (no module, permission,
  * ABI mismatch, resolve, connect, listen): still one JSON object, with
@@ -62,5 +66,7 @@ void report_json(FILE *f, const struct kttcp_result *r);
  */
 void report_json_failure(FILE *f, bool sender, const char *mode,
 			 const char *error, int exit_code, bool one_line);
+void report_json_failure_in(struct jw *w, bool sender, const char *mode,
+			    const char *error, int exit_code);
 
 #endif /* KTTCP_REPORT_H */

@@ -93,6 +93,7 @@ struct kttcp_result {
 				 * first stream's start until every stream
 				 * thread was joined (0: elapsed_ns) */
 	double host_busy;	/* /proc/stat busy percent, < 0 unknown */
+	int64_t host_busy_us;	/* ... and busy CPU time of all CPUs, us */
 	uint64_t omit_ns;	/* -O, 0 if not given */
 	bool omit_missed;	/* -O: the transfer ended within it */
 	bool have_intervals;	/* -i was given */

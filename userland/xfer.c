@@ -123,9 +123,9 @@ static int module_abi(void)
 	return end != buf && v >= 0 && v < INT_MAX ? (int)v : -1;
 }
 
-static int check_info(struct xfer *x, int fd)
+static int check_info(struct kttcp_info *info, int fd)
 {
-	int rc = xfer_dev_info(fd, &x->info);
+	int rc = xfer_dev_info(fd, info);
 
 	if (rc == -ENOTTY || rc == -EINVAL) {
 		int abi = module_abi();
@@ -144,24 +144,38 @@ static int check_info(struct xfer *x, int fd)
 		kwarn("%s: KTTCP_IOC_INFO: %s", KTTCP_DEVICE, strerror(-rc));
 		return -1;
 	}
-	if (x->info.abi_version != KTTCP_ABI_VERSION) {
+	if (info->abi_version != KTTCP_ABI_VERSION) {
 		kwarn("the kttcp module (%s, ABI %u) and this tool (ABI %d) don't match",
-		      x->info.module, x->info.abi_version, KTTCP_ABI_VERSION);
+		      info->module, info->abi_version, KTTCP_ABI_VERSION);
 		return -1;
 	}
 	return 0;
 }
 
-static int check_mode(const struct xfer *x)
+int xfer_check_mode(const struct kttcp_info *info, bool sender,
+		    unsigned int mode)
 {
-	unsigned int mask = x->sender ? x->info.send_modes : x->info.recv_modes;
+	unsigned int mask = sender ? info->send_modes : info->recv_modes;
 
-	if (mask & (1U << x->o->mode))
+	if (mask & (1U << mode))
 		return 0;
 	kwarn("%s mode %s is not supported by this kernel (Linux %s)",
-	      x->sender ? "send" : "receive", mode_name(x->sender, x->o->mode),
-	      x->info.kernel);
+	      sender ? "send" : "receive", mode_name(sender, mode),
+	      info->kernel);
 	return -1;
+}
+
+int xfer_module_info(struct kttcp_info *info)
+{
+	int fd = xfer_dev_open(), rc;
+
+	if (fd < 0) {
+		dev_open_error(-fd);
+		return -1;
+	}
+	rc = check_info(info, fd);
+	close(fd);
+	return rc;
 }
 
 int xfer_init(struct xfer *x, const struct kttcp_opts *o)
@@ -203,7 +217,8 @@ int xfer_init(struct xfer *x, const struct kttcp_opts *o)
 			return EXIT_SETUP;
 		}
 		x->s[i].dev_fd = fd;
-		if (i == 0 && (check_info(x, fd) || check_mode(x)))
+		if (i == 0 && (check_info(&x->info, fd) ||
+			       xfer_check_mode(&x->info, x->sender, o->mode)))
 			return EXIT_SETUP;
 	}
 	return 0;
@@ -711,6 +726,45 @@ static void omit_stream(const struct xfer *x, const struct stream *s,
 	tcp_stats_sub(&sr->tcp, &s->tcp_omit);
 }
 
+/* Read and drop what the peer sends; true once it closed or failed. */
+static bool peer_gone(int sock)
+{
+	char buf[4096];
+	ssize_t n;
+
+	do
+		n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+	while (n > 0);
+	return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+			  errno != EINTR);
+}
+
+int xfer_await_peer_close(struct xfer *x, uint64_t timeout_ns)
+{
+	uint64_t deadline = clock_mono_ns() + timeout_ns, now;
+	struct pollfd p[2] = { { .fd = x->sigfd, .events = POLLIN } };
+	unsigned int i;
+
+	for (i = 0; i < x->n; i++) {
+		p[1].fd = x->s[i].sock;
+		p[1].events = POLLIN | POLLRDHUP;
+		while (p[1].fd >= 0 && !peer_gone(p[1].fd)) {
+			now = clock_mono_ns();
+			if (now >= deadline)
+				return 0;
+			if (poll(p, 2, (int)((deadline - now) / 1000000 + 1)) < 0 &&
+			    errno != EINTR)
+				return 0;
+			if (p[0].revents & POLLIN) {
+				read_signals(x);
+				if (atomic_load(&x->stop))
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int xfer_result(struct xfer *x, struct kttcp_result *r)
 {
 	unsigned int i, n = atomic_load(&x->started);
@@ -720,6 +774,7 @@ int xfer_result(struct xfer *x, struct kttcp_result *r)
 	r->abi_version = x->info.abi_version;
 	r->stop_signal = atomic_load(&x->stop);
 	r->host_busy = -1;
+	r->host_busy_us = -1;
 	r->nstreams = n;
 	r->streams = calloc(n ? n : 1, sizeof(*r->streams));
 	if (!r->streams)
@@ -762,10 +817,12 @@ int xfer_result(struct xfer *x, struct kttcp_result *r)
 		cpu_rusage_delta(&x->ru_omit, &x->ru1, &r->user_us, &r->sys_us);
 		r->cpu_real_ns = x->end_ns - x->omit_at_ns;
 		r->host_busy = cpu_busy_percent(&x->cs_omit, &x->cs1);
+		r->host_busy_us = cpu_busy_us(&x->cs_omit, &x->cs1);
 	} else if (x->clocks_started) {
 		cpu_rusage_delta(&x->ru0, &x->ru1, &r->user_us, &r->sys_us);
 		r->cpu_real_ns = x->end_ns;
 		r->host_busy = cpu_busy_percent(&x->cs0, &x->cs1);
+		r->host_busy_us = cpu_busy_us(&x->cs0, &x->cs1);
 	}
 	/* The intervals move over to the result. */
 	r->have_intervals = x->o->interval_ns != 0;

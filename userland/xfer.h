@@ -114,6 +114,16 @@ int xfer_dev_open(void);
 int xfer_dev_info(int fd, struct kttcp_info *info);
 
 /*
+ * Open /dev/kttcp, read its KTTCP_IOC_INFO and check that module and
+ * tool match; 0, or -1 after a message saying what is wrong.
+ */
+int xfer_module_info(struct kttcp_info *info);
+
+/* 0 if the module has @mode, else -1 after a message. */
+int xfer_check_mode(const struct kttcp_info *info, bool sender,
+		    unsigned int mode);
+
+/*
  * Open a /dev/kttcp fd per stream and check the module: ABI version and
  * that it supports the mode.  0, or EXIT_SETUP after a message.
  */
@@ -133,6 +143,15 @@ void xfer_wait(struct xfer *x);
 
 /* Fill the measured part of *r; free it with result_free(). */
 int xfer_result(struct xfer *x, struct kttcp_result *r);
+
+/*
+ * After a sender's transfer: wait up to @timeout_ns for the peer to close
+ * each connection (a kttcp receiver closes them once it has reported the
+ * transfer and is about to accept the next), reading and dropping what
+ * it sends meanwhile.  0 (closed, or the time ran out), or -1 when a
+ * signal came (x->stop says which).
+ */
+int xfer_await_peer_close(struct xfer *x, uint64_t timeout_ns);
 
 void xfer_destroy(struct xfer *x);
 

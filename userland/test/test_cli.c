@@ -1226,6 +1226,84 @@ static void test_keep(void)
 	proc_free(&r);
 }
 
+/*
+ * -m LIST -N: the sender runs each mode in turn, the rounds interleaved,
+ * against one -k receiver, and ends with the comparison; the receiver's
+ * own lines say what arrived.  A receiver without -k ends the sequence
+ * after its one transfer: the next connect is refused (status 2), and
+ * the table covers the run that was made.
+ */
+static void test_compare_cli(void)
+{
+	struct proc r, s;
+	char args[128], *arr;
+	int port = free_port(AF_INET);
+
+	snprintf(args, sizeof(args), "-r -k -J -m trunc -p %d", port);
+	if (!CHECK(start_receiver(&r, NULL, args, port) &&
+		   await_blocked(&r, SIGINT, 5000), "compare: receiver starts")) {
+		proc_free(&r);
+		return;
+	}
+	snprintf(args, sizeof(args), "-t -J -m copy,zerocopy -N 2 -n 1m -p %d 127.0.0.1",
+		 port);
+	run(&s, true, NULL, args);
+	if (!CHECK(s.status == 0, "compare: -m copy,zerocopy -N 2 exits 0"))
+		diag("sender exit %d, stderr: %s", s.status, s.stderr_text);
+	CHECK_QUERY(s.stdout_text,
+		    "(d['modes'], d['repeat'], [(x['mode'], x['bytes'], x['status']) for x in d['runs']], d['status'], d['exit_code'])",
+		    "(['copy', 'zerocopy'], 2, [('copy', 1048576, 'ok'), ('zerocopy', 1048576, 'ok'), ('copy', 1048576, 'ok'), ('zerocopy', 1048576, 'ok')], 'ok', 0)",
+		    "compare: -J, one object, the runs interleaved in rounds");
+	CHECK_QUERY(s.stdout_text,
+		    "[(c['mode'], c['runs'], c['ok'], abs(c['bits_per_second']['median'] - sum(x['bits_per_second'] for x in d['runs'] if x['mode'] == c['mode']) / 2) <= 0.5, c['bits_per_second']['min'] == min(x['bits_per_second'] for x in d['runs'] if x['mode'] == c['mode'])) for c in d['comparison']]",
+		    "[('copy', 2, 2, True, True), ('zerocopy', 2, 2, True, True)]",
+		    "compare: -J, per mode the median and minimum of its runs");
+	CHECK_QUERY(s.stdout_text,
+		    "(d['comparison'][0]['against_first'], sorted(d['comparison'][1]['against_first']))",
+		    "(None, ['cpu_per_byte_of', 'cpu_per_byte_percent', 'throughput_percent'])",
+		    "compare: -J, the second mode against the first");
+	proc_free(&s);
+	CHECK(proc_await(&r, "\"transfer\": 4", 5000),
+	      "compare: the receiver served four transfers");
+
+	snprintf(args, sizeof(args), "-t -m all -n 1m -p %d 127.0.0.1", port);
+	run(&s, true, NULL, args);
+	CHECK(s.status == 0, "compare: -m all exits 0");
+	CHECK_HAS(s.stdout_text, "kttcp: run 3 of 3: zerocopy\n",
+		  "compare: -m all runs the module's three send modes");
+	CHECK_HAS(s.stdout_text, "\n  sendpage    1/1  ",
+		  "compare: text, the table has a row per mode");
+	CHECK_HAS(s.stdout_text, "kttcp: zerocopy: ",
+		  "compare: text, each mode against the first");
+	proc_free(&s);
+	kill(r.pid, SIGINT);
+	proc_wait(&r, 3000);
+	arr = json_lines_array(r.stdout_text);
+	CHECK_QUERY(arr ? arr : "", "[(o['transfer'], o['bytes']) for o in d]",
+		    "[(1, 1048576), (2, 1048576), (3, 1048576), (4, 1048576), (5, 1048576), (6, 1048576), (7, 1048576)]",
+		    "compare: the receiver got every run's bytes, one transfer each");
+	free(arr);
+	proc_free(&r);
+
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -p %d", port);
+	if (!CHECK(start_receiver(&r, NULL, args, port),
+		   "compare: a receiver without -k starts")) {
+		proc_free(&r);
+		return;
+	}
+	snprintf(args, sizeof(args), "-t -m copy,sendpage -n 1m -p %d 127.0.0.1",
+		 port);
+	run(&s, true, NULL, args);
+	CHECK(s.status == 2 && strstr(s.stderr_text, "Connection refused"),
+	      "compare: the receiver gone after one transfer: status 2, connect refused");
+	CHECK_HAS(s.stdout_text, "\n  copy        1/1  ",
+		  "compare: the table still has the run that was made");
+	proc_free(&s);
+	proc_wait(&r, 3000);
+	proc_free(&r);
+}
+
 void test_cli(const char *kttcp, const char *fake)
 {
 	kttcp_bin = kttcp;
@@ -1246,4 +1324,5 @@ void test_cli(const char *kttcp, const char *fake)
 	test_auto_chunk();
 	test_missing_streams();
 	test_keep();
+	test_compare_cli();
 }

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../cpu.h"
 #include "check.h"
@@ -35,6 +36,10 @@ void test_cpu(void)
 	busy = cpu_busy_percent(&a, &b);
 	/* 160 jiffies, 60 of them idle or iowait */
 	CHECK(fabs(busy - 62.5) < 1e-9, "proc/stat: busy percent 62.5");
+	/* 100 busy jiffies of USER_HZ each */
+	CHECK(cpu_busy_us(&a, &b) == 100 * 1000000 / sysconf(_SC_CLK_TCK),
+	      "proc/stat: busy CPU time, 100 jiffies");
+	CHECK(cpu_busy_us(&b, &a) == -1, "proc/stat: busy time going backwards, unknown");
 	CHECK(cpu_busy_percent(&a, &a) < 0, "proc/stat: no ticks, unknown");
 	CHECK(cpu_busy_percent(&z, &b) < 0, "proc/stat: unreadable first sample");
 	CHECK(cpu_busy_percent(&b, &a) < 0, "proc/stat: going backwards, unknown");

@@ -19,7 +19,7 @@
  * other number of checks fails, which is how a check that silently stops
  * running (a group returning early, a lost branch) gets noticed.
  */
-#define PLANNED_CHECKS	462
+#define PLANNED_CHECKS	526
 
 static int passed, failed, skipped;
 
@@ -142,6 +142,7 @@ int main(int argc, char **argv)
 	test_cpu();
 	test_json();
 	test_tcpinfo();
+	test_compare();
 	if (argc > 1)
 		test_cli(argv[1], argc > 2 ? argv[2] : NULL);
 	if (ran() != PLANNED_CHECKS)

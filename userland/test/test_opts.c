@@ -203,6 +203,20 @@ static void test_good_lines(void)
 	      o.cpus[0] == 1 && o.cpus[1] == 0, "argv: -P 3 -A 1,0");
 	CHECK(parse(&o, "-r --affinity 1023") == 0 && o.ncpus == 1 &&
 	      o.cpus[0] == 1023, "argv: --affinity at CPU_SETSIZE - 1");
+	CHECK(parse(&o, "-t -m zerocopy,copy -N 3 h") == 0 && o.nmodes == 2 &&
+	      o.modes[0] == KTTCP_SEND_ZEROCOPY && o.modes[1] == KTTCP_SEND_COPY &&
+	      o.mode == KTTCP_SEND_ZEROCOPY && o.repeat == 3 && !o.modes_all &&
+	      opts_compare(&o), "argv: -m LIST -N 3, in the order given");
+	CHECK(parse(&o, "-t --mode all h") == 0 && o.modes_all &&
+	      o.nmodes == 0 && o.repeat == 1 && opts_compare(&o),
+	      "argv: -m all (resolved later, from the module)");
+	CHECK(parse(&o, "-t -m sendpage --repeat 1000 h") == 0 &&
+	      o.nmodes == 1 && o.mode == KTTCP_SEND_SENDPAGE &&
+	      o.repeat == 1000 && opts_compare(&o),
+	      "argv: one mode, repeated (-N at its ceiling)");
+	CHECK(parse(&o, "-t -m sendpage h") == 0 && !opts_compare(&o) &&
+	      parse(&o, "-r -k -m trunc") == 0 && !opts_compare(&o),
+	      "argv: one mode once is one transfer, not a comparison");
 	CHECK(parse(&o, "-t -T 0.01 -w 0.01 -M 88 h") == 0 &&
 	      o.duration_ns == 10000000ULL && o.timeout_ns == 10000000ULL &&
 	      o.mss == 88, "argv: -T, -w and -M at their floors");
@@ -271,6 +285,15 @@ static void test_bad_lines(void)
 	bad_line("-r -A -1", "-A: invalid CPU list '-1'");
 	bad_line("-r -A 1024", "-A: CPU '1024' is out of range (0..1023)");
 	bad_line("-t -A 0,1 h", "-A: 2 CPUs for 1 stream (-P)");
+	bad_line("-t -m copy,copy h", "-m: mode copy is listed twice");
+	bad_line("-t -m copy,,zerocopy h", "-m: invalid mode list 'copy,,zerocopy'");
+	bad_line("-t -m copy,trunc h", "-m: unknown send mode 'trunc' (valid send modes: copy, sendpage, zerocopy, all; several separated by commas)");
+	bad_line("-t -m copy,all h", "-m: unknown send mode 'all'");
+	bad_line("-r -m trunc,copy", "-m: a receiver takes one mode, not 'trunc,copy'");
+	bad_line("-r -m all", "-m: a receiver takes one mode, not 'all'");
+	bad_line("-t -N 0 h", "-N: '0' is out of range (1..1000)");
+	bad_line("-t -N 1001 h", "-N: '1001' is out of range (1..1000)");
+	bad_line("-r -N 2", "-N is for the sender (-t) only");
 	bad_line("-r -x", "unknown option '-x'");
 	bad_line("-r --frobnicate", "unknown option '--frobnicate'");
 	bad_line("-r -n", "option -n (--bytes) needs an argument");
