@@ -811,12 +811,114 @@ def test_keep(t):
             f"receiver rc={r_rc} sender rc={s_rc} {s_err[-200:]!r}")
 
 
+def _median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def _near(a, b, rel=1e-3, abs_=0.01):
+    return a is not None and b is not None and \
+        abs(a - b) <= max(abs_, rel * abs(b))
+
+
+@kt.checks(6)
+def test_compare(t):
+    """-m all -N 2 against one -k receiver: every send mode twice, in
+    rounds, each a transfer the receiver counts on its own, and the
+    comparison's figures are those of the runs (worked out again here
+    from each run's own object); the text form has the table."""
+    port = kt.next_port()
+    path = f"/tmp/compare-{port}.jsonl"
+    with open(path, "w") as fo:
+        r = subprocess.Popen(kt.on("b", [kt.KTTCP, "-r", "-k", "-J", "-p",
+                                         str(port), "-m", "trunc"]),
+                             stdout=fo, stderr=subprocess.PIPE, text=True)
+    if not kt.listening("b", port):
+        r.kill()
+        kt.wait(r, 5)
+        raise RuntimeError("receiver never listened")
+    s_rc, s_out, s_err = kt.wait(kt.spawn("a", [
+        kt.KTTCP, "-t", "-J", "-p", str(port), "-m", "all", "-N", "2",
+        "-n", "16m", kt.ADDR["b"]]), 300)
+    d = kt.parse_json(s_out) or {}
+    runs = d.get("runs") or []
+    got = [(x.get("mode"), x.get("bytes"), x.get("status")) for x in runs]
+    t.check(s_rc == 0 and d.get("modes") == SMODES and
+            got == [(m, 16 * kt.MIB, "ok") for m in SMODES * 2],
+            "-m all -N 2: every send mode of the kernel, twice, in rounds, "
+            "16 MiB each", f"rc={s_rc} {d.get('modes')} {got} {s_err[-300:]!r}")
+
+    # The same figures, from the runs' own objects.
+    want, cmp_ = {}, {c.get("mode"): c for c in d.get("comparison") or []}
+    for m in SMODES:
+        mine = [x for x in runs if x.get("mode") == m]
+        bps = [x["bits_per_second"] for x in mine]
+        sd = [x["cpu"]["host_busy_cpu_seconds"] * 1e6 / (x["bytes"] / 1e6)
+              for x in mine]
+        want[m] = (_median(bps), min(bps), max(bps), _median(sd))
+    bad = []
+    for m in SMODES:
+        c = cmp_.get(m) or {}
+        b = c.get("bits_per_second") or {}
+        if not (c.get("runs") == 2 and c.get("ok") == 2 and
+                _near(b.get("median"), want[m][0], 0, 0.5) and
+                b.get("min") == want[m][1] and b.get("max") == want[m][2] and
+                _near(c.get("service_demand_host"), want[m][3], 1e-3)):
+            bad.append((m, c, want[m]))
+    t.check(not bad, "per mode: the median, min and max rate and the host "
+            "service demand of its two runs", repr(bad)[:600])
+    zc = [x["zerocopy"] for x in runs if x.get("mode") == "zerocopy"]
+    done = sum(z["completions"] for z in zc)
+    share = (done - sum(z["copied"] for z in zc)) * 100 / done if done \
+        else None
+    first = (cmp_.get("copy") or {}).get("bits_per_second") or {}
+    sp = cmp_.get("sendpage") or {}
+    tput = None
+    if first.get("median") and sp.get("bits_per_second"):
+        tput = (sp["bits_per_second"]["median"] / first["median"] - 1) * 100
+    t.check(_near((cmp_.get("zerocopy") or {}).get("zerocopy_percent"),
+                  share) and
+            (cmp_.get("copy") or {}).get("zerocopy_percent", 0) is None and
+            (cmp_.get("copy") or {}).get("against_first", 0) is None and
+            _near((sp.get("against_first") or {}).get("throughput_percent"),
+                  tput, 1e-3, 0.01),
+            "zero-copy share from the completions; sendpage against copy "
+            "as their medians say", f"share={share} tput={tput} "
+            f"{cmp_.get('zerocopy')} {sp}"[:600])
+
+    s_rc, s_out, s_err = kt.wait(kt.spawn("a", [
+        kt.KTTCP, "-t", "-p", str(port), "-m", "copy,zerocopy", "-n", "16m",
+        kt.ADDR["b"]]), 120)
+    rows = [ln.split()[:2] for ln in s_out.splitlines()
+            if ln.startswith("  copy ") or ln.startswith("  zerocopy ")]
+    t.check(s_rc == 0 and rows == [["copy", "1/1"], ["zerocopy", "1/1"]] and
+            "\nkttcp: zerocopy: " in s_out and " against copy\n" in s_out,
+            "text: -m copy,zerocopy prints the table and zerocopy against "
+            "copy", f"rc={s_rc} {s_out[-900:]!r} {s_err[-300:]!r}")
+
+    r.send_signal(signal.SIGINT)
+    r_rc, _, r_err = kt.wait(r, 30)
+    with open(path) as f:
+        lines = [kt.parse_json(ln) for ln in f.read().splitlines()]
+    os.unlink(path)
+    got = [(o.get("transfer"), o.get("bytes"), o.get("status"))
+           if o else None for o in lines]
+    t.check(r_rc == 0 and
+            got == [(i + 1, 16 * kt.MIB, "ok") for i in range(8)],
+            "the receiver counted eight transfers of 16 MiB, one per run",
+            f"rc={r_rc} {got} {r_err[-300:]!r}")
+    t.check(not s_err.strip(), "the sender printed no warning",
+            s_err[-300:])
+
+
 TESTS = [test_ioctl_selftest, test_hostile, test_zero_send,
          test_mode_matrix, test_mode_paths, test_zerocopy_small_calls,
          test_timed, test_omit, test_cpu_share] + \
     ([test_5gib] if BIG else []) + \
     [test_ipv6, test_verify_corruption, test_parallel, test_plain_peers,
-     test_tool_errors, test_socket_options, test_affinity, test_keep]
+     test_tool_errors, test_socket_options, test_affinity, test_keep,
+     test_compare]
 
 
 def main():
