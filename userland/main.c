@@ -303,14 +303,23 @@ static int accept_all(const struct kttcp_opts *o, struct xfer *x, int lfd,
 	return 0;
 }
 
-/* One transfer on listener @lfd: its streams, then its results. */
+/*
+ * One transfer on listener @lfd: its streams, then its results.  With
+ * @idle (-k), a signal that came before any stream did ends it with no
+ * report: *idle says so.
+ */
 static int receive_one(const struct kttcp_opts *o, struct xfer *x, int lfd,
-		       int sockbuf, unsigned int transfer)
+		       int sockbuf, unsigned int transfer, bool *idle)
 {
 	unsigned int missing = 0;
 
 	if (accept_all(o, x, lfd, &missing))
 		return abort_run(x);
+	if (idle && !atomic_load(&x->started)) {
+		xfer_wait(x);
+		*idle = true;
+		return EXIT_OK;
+	}
 	return finish(o, x, sockbuf, missing, transfer, NULL);
 }
 
@@ -330,22 +339,21 @@ static int worse(int a, int b)
 static int serve(const struct kttcp_opts *o, struct xfer *x, int lfd,
 		 int sockbuf)
 {
-	unsigned int n, missing;
 	int rc, worst = EXIT_OK;
+	unsigned int n;
+	bool idle;
 
 	for (n = 1;; n++) {
 		json_printed = false;
-		missing = 0;
-		if (accept_all(o, x, lfd, &missing))
-			return abort_run(x);
-		if (!atomic_load(&x->started)) {
-			/* Nothing came: a signal between transfers. */
-			xfer_wait(x);
+		idle = false;
+		rc = receive_one(o, x, lfd, sockbuf, n, &idle);
+		if (idle) {
+			/* A signal between transfers: nothing to report. */
 			json_printed = true;
 			return worst;
 		}
-		rc = finish(o, x, sockbuf, missing, n, NULL);
-		if (atomic_load(&x->stop))
+		/* A signal, or the listener itself failing, ends it. */
+		if (atomic_load(&x->stop) || rc == EXIT_SETUP)
 			return rc;
 		worst = worse(worst, rc);
 		xfer_destroy(x);
@@ -380,7 +388,7 @@ static int run_receiver(const struct kttcp_opts *o, struct xfer *x)
 	if (o->keep)
 		rc = serve(o, x, lfd, sockbuf);
 	else
-		rc = receive_one(o, x, lfd, sockbuf, 0);
+		rc = receive_one(o, x, lfd, sockbuf, 0, NULL);
 	close(lfd);
 	return rc;
 }
@@ -469,8 +477,9 @@ static int seq_run(const struct kttcp_opts *o, struct sequence *seq,
 	if (rc == EXIT_SETUP && o->json)
 		report_json_failure_in(&seq->jw, true, mode_name(true, o->mode),
 				       kwarn_last(), rc);
-	if (!atomic_load(&x.stop) && atomic_load(&x.started))
-		xfer_await_peer_close(&x, grace);
+	if (!atomic_load(&x.stop) && atomic_load(&x.started) &&
+	    xfer_await_peer_close(&x, grace) && rc == EXIT_OK)
+		rc = 128 + atomic_load(&x.stop);	/* as 130/143 elsewhere */
 	*stop = atomic_load(&x.stop) != 0;
 	xfer_destroy(&x);
 	return rc;

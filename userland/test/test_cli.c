@@ -1304,6 +1304,85 @@ static void test_compare_cli(void)
 	proc_free(&r);
 }
 
+static int loopback_listener(int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(lfd, 4) ||
+	    getsockname(lfd, (struct sockaddr *)&sin, &len)) {
+		diag("loopback listener: %s", strerror(errno));
+		close_fd(lfd);
+		return -1;
+	}
+	*port = ntohs(sin.sin_port);
+	return lfd;
+}
+
+/* Read @fd to EOF (its reads time out after accept_within's @ms). */
+static long read_to_eof(int fd)
+{
+	char buf[65536];
+	long total = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	return n == 0 ? total : -1;
+}
+
+/*
+ * Between two runs of a comparison the sender waits for its peer to
+ * close the last run's connection: a sink that keeps it open holds the
+ * next run back until it closes; a signal meanwhile ends the sender
+ * (130) with the table of the runs made.
+ */
+static void test_compare_waits(void)
+{
+	struct proc s;
+	char args[128];
+	int lfd, port = 0, c1, c2;
+
+	lfd = loopback_listener(&port);
+	if (!CHECK(lfd >= 0, "compare wait: a plain listener"))
+		return;
+	snprintf(args, sizeof(args), "-t -m copy,sendpage -n 1m -p %d 127.0.0.1",
+		 port);
+	proc_start(&s, true, NULL, args);
+	c1 = accept_within(lfd, 5000);
+	CHECK(read_to_eof(c1) == 1048576 && accept_within(lfd, 300) < 0,
+	      "compare wait: run 1 sent all; no run 2 while its peer keeps the connection");
+	close_fd(c1);
+	c2 = accept_within(lfd, 3000);
+	CHECK(read_to_eof(c2) == 1048576,
+	      "compare wait: the peer closes, run 2 connects and sends all");
+	close_fd(c2);
+	proc_wait(&s, 5000);
+	CHECK(s.status == 0 && strstr(s.stdout_text, "\n  copy        1/1  ") &&
+	      strstr(s.stdout_text, "\n  sendpage    1/1  "),
+	      "compare wait: both runs in the table, exit 0");
+	proc_free(&s);
+
+	proc_start(&s, true, NULL, args);
+	c1 = accept_within(lfd, 5000);
+	CHECK(read_to_eof(c1) == 1048576 && accept_within(lfd, 300) < 0 &&
+	      proc_running(&s), "compare wait: run 1 done, the sender waits");
+	kill(s.pid, SIGINT);
+	proc_wait(&s, 3000);
+	CHECK(s.status == 130 && s.ms < 3000 &&
+	      strstr(s.stdout_text, "\n  copy        1/1  ") &&
+	      strstr(s.stdout_text, "\n  sendpage    0/0  "),
+	      "compare wait: SIGINT meanwhile ends it, 130, the table of run 1");
+	close_fd(c1);
+	proc_free(&s);
+	close(lfd);
+}
+
 void test_cli(const char *kttcp, const char *fake)
 {
 	kttcp_bin = kttcp;
@@ -1325,4 +1404,5 @@ void test_cli(const char *kttcp, const char *fake)
 	test_missing_streams();
 	test_keep();
 	test_compare_cli();
+	test_compare_waits();
 }
