@@ -55,7 +55,7 @@ QUICK = "--quick" in sys.argv
 # on the four stock kernels; the debug kernel's detectors see the same
 # send and receive paths in every other transfer here.  So it is left out
 # of the plan there, as with --quick: a smaller group, not a skip.
-BIG = not QUICK and "debug" not in kt.KERNEL
+BIG = not QUICK and not kt.DEBUG_KERNEL
 SMODES = ["copy", "sendpage", "zerocopy"]
 RMODES = ["copy", "trunc", "readsock"]
 IOCTL_TEST = os.path.join(kt.REPO, "tests", "ioctl_test")

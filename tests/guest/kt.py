@@ -40,6 +40,14 @@ NS = {"a": os.environ.get("LAB_NS_A", ""), "b": os.environ.get("LAB_NS_B", "")}
 GIB = 1 << 30
 MIB = 1 << 20
 
+# How soon a signal must end a kttcp: within a second (a zerocopy sender
+# gives the stack half of it to return its pages).  The debug kernel
+# (KASAN, lockdep, two CPUs, all emulated) takes 0.3 s to tear down even
+# a copy sender whose peer stalls, against 0.02-0.05 s on Debian's: it
+# gets two.  A wakeup that never comes still fails, at the 5 s wait.
+DEBUG_KERNEL = "debug" in KERNEL
+SIGNAL_SECS = 2.0 if DEBUG_KERNEL else 1.0
+
 
 def checks(n):
     """Declare how many checks the decorated test function makes.
