@@ -753,26 +753,33 @@ def wait_until(cond, timeout):
     return cond()
 
 
+def keep_receiver(tag):
+    """A -k -J trunc receiver on B, its JSON lines going to a file:
+    (process, port, path), once it listens."""
+    port = kt.next_port()
+    path = f"/tmp/{tag}-{port}.jsonl"
+    with open(path, "w") as fo:
+        r = subprocess.Popen(kt.on("b", [kt.KTTCP, "-r", "-k", "-J", "-p",
+                                         str(port), "-m", "trunc"]),
+                             stdout=fo, stderr=subprocess.PIPE, text=True)
+    if not kt.listening("b", port):
+        r.kill()
+        kt.wait(r, 5)
+        raise RuntimeError("receiver never listened")
+    return r, port, path
+
+
 @kt.checks(4)
 def test_keep(t):
     """-k: one receiver takes every send mode in a row, each transfer its
     own JSON line, and a signal during a transfer reports it and ends
     the receiver (130)."""
-    port = kt.next_port()
-    path = f"/tmp/keep-{port}.jsonl"
-    with open(path, "w") as fo:
-        r = subprocess.Popen(kt.on("b", [kt.KTTCP, "-r", "-k", "-J", "-p",
-                                         str(port), "-m", "trunc"]),
-                             stdout=fo, stderr=subprocess.PIPE, text=True)
+    r, port, path = keep_receiver("keep")
 
     def lines():
         with open(path) as f:
             return [kt.parse_json(ln) for ln in f.read().splitlines()]
 
-    if not kt.listening("b", port):
-        r.kill()
-        kt.wait(r, 5)
-        raise RuntimeError("receiver never listened")
     sent = []
     for m in SMODES:
         s_rc, s_out, s_err = kt.wait(kt.spawn("a", [
@@ -828,16 +835,7 @@ def test_compare(t):
     rounds, each a transfer the receiver counts on its own, and the
     comparison's figures are those of the runs (worked out again here
     from each run's own object); the text form has the table."""
-    port = kt.next_port()
-    path = f"/tmp/compare-{port}.jsonl"
-    with open(path, "w") as fo:
-        r = subprocess.Popen(kt.on("b", [kt.KTTCP, "-r", "-k", "-J", "-p",
-                                         str(port), "-m", "trunc"]),
-                             stdout=fo, stderr=subprocess.PIPE, text=True)
-    if not kt.listening("b", port):
-        r.kill()
-        kt.wait(r, 5)
-        raise RuntimeError("receiver never listened")
+    r, port, path = keep_receiver("compare")
     s_rc, s_out, s_err = kt.wait(kt.spawn("a", [
         kt.KTTCP, "-t", "-J", "-p", str(port), "-m", "all", "-N", "2",
         "-n", "16m", kt.ADDR["b"]]), 300)
