@@ -51,6 +51,21 @@ VMS = kt.TOPO == "vms"
 SMODES = ["copy", "sendpage", "zerocopy"]
 RMODES = ["copy", "trunc", "readsock"]
 PEERS = ["iperf3", "iperf3-Z", "nuttcp"]
+
+# The kernel's own zero-copy senders (tools/testing/selftests/net), built
+# by scripts/bench from the linux-source of the guest's kernel line and
+# handed over with --selftests DIR: MSG_ZEROCOPY's test without and with
+# -z, and io_uring's IORING_OP_SEND_ZC from a registered buffer (-m 2).
+# Each sends into kttcp's trunc receiver, a sink that discards in the
+# kernel and times first byte to EOF (msg_zerocopy's own receiver
+# spins on EOF until its timer ends, which the CPU windows would count).
+# -s: the largest send both take, 65435 (IP_MAXPACKET less headers).
+ZC_PEERS = {
+    "msg_zerocopy": ("msg_zerocopy", []),
+    "msg_zerocopy-z": ("msg_zerocopy", ["-z"]),
+    "io_uring-zc": ("io_uring_zerocopy_tx", ["-m", "2"]),
+}
+SELFTEST_SEND = 65435
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 NCPUS = os.cpu_count() or 1
 
@@ -185,6 +200,25 @@ def parse_iperf3(text):
     }
 
 
+def parse_selftest(text):
+    """The last line of msg_zerocopy ('tx=N (M MB) txc=C zc=y|n': send
+    calls, MiB, zero-copy completions, the last one not copied) or of
+    io_uring_zerocopy_tx ('tx=N (MB=M), tx/s=...'), on stderr."""
+    for line in reversed(text.splitlines()):
+        if not line.startswith("tx="):
+            continue
+        d = {"line": line.strip()}
+        for kv in line.replace("(", " ").replace(")", " ").replace(
+                ",", " ").split():
+            k, _, v = kv.partition("=")
+            if k in ("tx", "txc", "MB") and v.isdigit():
+                d[k] = int(v)
+            elif k == "zc":
+                d["zc"] = v == "y"
+        return d
+    return None
+
+
 def parse_nuttcp(text):
     """nuttcp -fparse: 'megabytes=... real_seconds=... rate_Mbps=...'."""
     for line in text.splitlines():
@@ -204,10 +238,11 @@ class Case:
     """One thing to measure: a server on B, a client on A."""
 
     def __init__(self, cid, kind, group, runs, smode=None, rmode=None,
-                 sargs=(), rargs=()):
+                 sargs=(), rargs=(), selftests=""):
         self.id, self.kind, self.group, self.runs = cid, kind, group, runs
         self.smode, self.rmode = smode, rmode
         self.sargs, self.rargs = list(sargs), list(rargs)
+        self.selftests = selftests
 
     def describe(self):
         return {"id": self.id, "kind": self.kind, "group": self.group,
@@ -217,6 +252,9 @@ class Case:
                 "receiver_options": " ".join(self.rargs)}
 
     def server(self, port):
+        if self.kind in ZC_PEERS:
+            return [kt.KTTCP, "-r", "-J", "-4", "-p", str(port), "-m",
+                    "trunc"]
         if self.kind == "kttcp":
             return [kt.KTTCP, "-r", "-J", "-4", "-p", str(port), "-m",
                     self.rmode] + self.rargs
@@ -227,6 +265,11 @@ class Case:
 
     def client(self, port, secs):
         dst = kt.ADDR["b"]
+        if self.kind in ZC_PEERS:
+            prog, flags = ZC_PEERS[self.kind]
+            return [os.path.join(self.selftests, prog), "-4", "-p",
+                    str(port), "-D", dst, "-t", str(secs), "-s",
+                    str(SELFTEST_SEND)] + flags + ["tcp"]
         if self.kind == "kttcp":
             return [kt.KTTCP, "-t", "-J", "-4", "-p", str(port), "-m",
                     self.smode, "-T", str(secs)] + self.sargs + [dst]
@@ -249,6 +292,12 @@ class Case:
             r["receiver"], r["sender"] = rcv, snd
             if rcv:
                 r["bytes"], r["seconds"] = rcv["bytes"], float(rcv["seconds"])
+        elif self.kind in ZC_PEERS:
+            rcv = kttcp_keep(kt.parse_json(srv[1])) if srv else None
+            r["receiver"] = rcv
+            r["client"] = parse_selftest(cli[2]) if cli else None
+            if rcv:
+                r["bytes"], r["seconds"] = rcv["bytes"], float(rcv["seconds"])
         elif self.kind.startswith("iperf3"):
             c = parse_iperf3(cli[1]) if cli else None
             s = parse_iperf3(srv[1]) if srv else None
@@ -266,6 +315,50 @@ class Case:
         return r
 
 
+def selftest_missing(a, peer):
+    """Why the selftest behind @peer cannot run here, or None.  The host
+    writes DIR/why-PROGRAM when it could not build PROGRAM."""
+    prog = ZC_PEERS[peer][0]
+    if not a.selftests:
+        return "no --selftests directory"
+    why = os.path.join(a.selftests, f"why-{prog}")
+    if os.path.exists(why):
+        with open(why) as f:
+            return f.read().strip() or f"{prog} was not built"
+    if not os.access(os.path.join(a.selftests, prog), os.X_OK):
+        return f"{prog} is missing from {a.selftests}"
+    return None
+
+
+def selftests_source(a):
+    """'linux-source-X.Y VERSION', as scripts/bench-selftests wrote it."""
+    try:
+        with open(os.path.join(a.selftests, "source")) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def zc_sysctls(a):
+    """What the selftests need of each network namespace: room for
+    MSG_ZEROCOPY's notifications (optmem_max; ENOBUFS otherwise), and
+    for the 2 MiB socket buffers both set (wmem_max and rmem_max cap
+    them; raising a cap changes nothing for a peer that sets none)."""
+    if not any(p in ZC_PEERS for p in a.peers):
+        return {}
+    done = {}
+    roles = [kt.ROLE] if VMS else sorted({"a", "b"})
+    for role in roles:
+        for key, val in (("net.core.optmem_max", 1000000),
+                         ("net.core.wmem_max", 4194304),
+                         ("net.core.rmem_max", 4194304)):
+            r = subprocess.run(kt.on(role, ["sysctl", "-qw", f"{key}={val}"]),
+                               capture_output=True, text=True)
+            done[f"{role}:{key}"] = val if r.returncode == 0 else \
+                r.stderr.strip()[-200:]
+    return done
+
+
 def make_plan(a):
     cases = []
     for s in a.smodes:
@@ -273,7 +366,9 @@ def make_plan(a):
             cases.append(Case(f"kttcp-{s}-{r}", "kttcp", "matrix", a.runs,
                               s, r))
     for p in a.peers:
-        cases.append(Case(p, p, "peer", a.runs))
+        if p in ZC_PEERS and selftest_missing(a, p):
+            continue
+        cases.append(Case(p, p, "peer", a.runs, selftests=a.selftests))
     if a.overhead_runs:
         o = a.overhead_runs
         cases += [
@@ -418,6 +513,12 @@ def judge(case, out):
             bad.append(f"{who} rc={(out.get(who) or {}).get('rc')}")
     if not out.get("bytes") or not out.get("seconds"):
         bad.append("no byte count")
+    if case.kind in ZC_PEERS:
+        if (out.get("receiver") or {}).get("status") != "ok":
+            bad.append("kttcp receiver status "
+                       f"{(out.get('receiver') or {}).get('status')}")
+        if not out.get("client"):
+            bad.append("no tx= line from the selftest")
     if case.kind == "kttcp":
         for side in ("sender", "receiver"):
             if not out.get(side) or out[side].get("status") != "ok":
@@ -437,6 +538,8 @@ def line(case, run, out):
                for w in out["cpu_windows"].values())
     sd = busy * 1e6 / (out["bytes"] / 1e6)
     s = f"{case.id} run {run + 1}: {gbps:.3f} Gbit/s, {sd:.0f} us/MB"
+    if case.kind in ZC_PEERS:
+        s += f", {out['client'].get('line')}"
     zc = (out.get("sender") or {}).get("zerocopy")
     if zc and zc.get("completions"):
         s += f", zerocopy {zc['completions'] - zc['copied']}/" \
@@ -495,8 +598,11 @@ def main():
     ap.add_argument("--overhead-runs", type=int, default=8)
     ap.add_argument("--smodes", default=",".join(SMODES))
     ap.add_argument("--rmodes", default=",".join(RMODES))
-    ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--peers", default=",".join(PEERS + list(ZC_PEERS)))
     ap.add_argument("--memcpy", default="")
+    ap.add_argument("--selftests", default="",
+                    help="directory with msg_zerocopy and "
+                    "io_uring_zerocopy_tx, built for this kernel line")
     ap.add_argument("--memcpy-mib", type=int, default=64)
     ap.add_argument("--memcpy-secs", type=float, default=1.0)
     ap.add_argument("--idle-secs", type=float, default=2.0)
@@ -522,6 +628,10 @@ def main():
         "versions": versions() if kt.ROLE == "a" else None,
         "cpu_flags": cpu_flags(),
         "cases": [c.describe() for c in cases],
+        "unavailable": {p: selftest_missing(a, p) for p in a.peers
+                        if p in ZC_PEERS and selftest_missing(a, p)},
+        "selftests_source": selftests_source(a),
+        "sysctls": zc_sysctls(a),
     }
     barrier("start")
     raw["memcpy"] = memcpy_bw(a)
