@@ -20,7 +20,7 @@ void clock_stamp_arrivals(int lfd)
 	setsockopt(lfd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 }
 
-static int64_t ts_ns(const struct timespec *t)
+int64_t clock_ts_ns(const struct timespec *t)
 {
 	return (int64_t)t->tv_sec * (int64_t)NSEC_PER_SEC + t->tv_nsec;
 }
@@ -56,12 +56,12 @@ void clock_first_arrival(int sock, struct timespec *t)
 	clock_gettime(CLOCK_MONOTONIC, t);
 	if (peek_stamp(sock, &real)) {
 		clock_gettime(CLOCK_REALTIME, &now_real);
-		age = ts_ns(&now_real) - ts_ns(&real);
+		age = clock_ts_ns(&now_real) - clock_ts_ns(&real);
 		/* A stamp from the future or from long ago: the clock moved. */
 		if (age > 0 && age < 10 * (int64_t)NSEC_PER_SEC)
 			off = age;
 	}
-	off = ts_ns(t) - off;
+	off = clock_ts_ns(t) - off;
 	t->tv_sec = (time_t)(off / (int64_t)NSEC_PER_SEC);
 	t->tv_nsec = (long)(off % (int64_t)NSEC_PER_SEC);
 	setsockopt(sock, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 0 }, sizeof(int));

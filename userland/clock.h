@@ -25,14 +25,17 @@
 #include <stdint.h>
 #include <time.h>
 
+/* CLOCK_MONOTONIC in nanoseconds: the tool's clock for deadlines. */
+uint64_t clock_mono_ns(void);
+
+/* @t in nanoseconds (differences of two of them are spans of time). */
+int64_t clock_ts_ns(const struct timespec *t);
+
 /*
  * Ask for receive timestamps on listening socket @lfd (its connections
  * inherit them).  Without them (an error here is not fatal), the first
  * byte counts from when the receiver saw it.
  */
-/* CLOCK_MONOTONIC in nanoseconds: the tool's clock for deadlines. */
-uint64_t clock_mono_ns(void);
-
 void clock_stamp_arrivals(int lfd);
 
 /*

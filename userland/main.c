@@ -427,9 +427,7 @@ static void seq_json_open(struct sequence *seq, const struct kttcp_opts *o)
 
 	w->f = stdout;
 	jw_open(w, NULL, '{');
-	jw_str(w, "tool", "kttcp");
-	jw_str(w, "version", KTTCP_TOOL_VERSION);
-	jw_str(w, "role", "sender");
+	report_json_who(w, true);
 	jw_open(w, "modes", '[');
 	for (i = 0; i < o->nmodes; i++)
 		jw_str(w, NULL, mode_name(true, o->modes[i]));

@@ -323,23 +323,41 @@ static int opt_uint(FILE *err, int c, const char *arg, unsigned long min,
 	return 0;
 }
 
+/*
+ * The next item of the comma-separated list at *@p, copied as a string
+ * into @buf of @size bytes; *@p moves past it and its comma.  Returns 1
+ * when another item follows, 0 after the last, -1 when the item is empty
+ * or does not fit.
+ */
+static int list_next(const char **p, char *buf, size_t size)
+{
+	size_t len = strcspn(*p, ",");
+
+	if (len == 0 || len >= size)
+		return -1;
+	memcpy(buf, *p, len);
+	buf[len] = '\0';
+	*p += len;
+	if (**p == '\0')
+		return 0;
+	(*p)++;
+	return 1;
+}
+
 /* -A CPU[,CPU...]: CPU numbers, each below CPU_SETSIZE. */
 static int opt_cpus(struct kttcp_opts *o, const char *arg, FILE *err)
 {
 	const char *p = arg;
 	unsigned long cpu;
 	char num[16];
-	size_t len;
-	int rc;
+	int more, rc;
 
 	o->ncpus = 0;
-	for (;;) {
-		len = strcspn(p, ",");
-		if (len == 0 || len >= sizeof(num))
+	do {
+		more = list_next(&p, num, sizeof(num));
+		if (more < 0)
 			return bad(err, "-A: invalid CPU list '%s' (CPU numbers separated by commas, e.g. 0,2)",
 				   arg);
-		memcpy(num, p, len);
-		num[len] = '\0';
 		rc = parse_uint(num, CPU_SETSIZE - 1, &cpu);
 		if (rc == -EINVAL)
 			return bad(err, "-A: invalid CPU list '%s' (CPU numbers separated by commas, e.g. 0,2)",
@@ -350,10 +368,8 @@ static int opt_cpus(struct kttcp_opts *o, const char *arg, FILE *err)
 		if (o->ncpus == KTTCP_STREAMS_MAX)
 			return bad(err, "-A: more than %d CPUs", KTTCP_STREAMS_MAX);
 		o->cpus[o->ncpus++] = (unsigned int)cpu;
-		if (p[len] == '\0')
-			return 0;
-		p += len + 1;
-	}
+	} while (more);
+	return 0;
 }
 
 /* What the option loop remembers until the role is known. */
@@ -517,21 +533,19 @@ static int parse_mode_list(struct kttcp_opts *o, const char *arg, FILE *err)
 	char name[16];
 	const char *p = arg;
 	unsigned int i;
-	size_t len;
-	int m;
+	int more, m;
 
 	if (strcmp(arg, KTTCP_MODES_ALL) == 0) {
 		o->modes_all = true;
 		o->nmodes = 0;
 		return 0;
 	}
-	for (o->nmodes = 0;; p += len + 1) {
-		len = strcspn(p, ",");
-		if (len == 0 || len >= sizeof(name))
+	o->nmodes = 0;
+	do {
+		more = list_next(&p, name, sizeof(name));
+		if (more < 0)
 			return bad(err, "-m: invalid mode list '%s' (modes separated by commas, e.g. copy,zerocopy)",
 				   arg);
-		memcpy(name, p, len);
-		name[len] = '\0';
 		m = mode_parse(true, name);
 		if (m < 0)
 			return bad_mode(name, true, err);
@@ -539,9 +553,8 @@ static int parse_mode_list(struct kttcp_opts *o, const char *arg, FILE *err)
 			if (o->modes[i] == (unsigned int)m)
 				return bad(err, "-m: mode %s is listed twice", name);
 		o->modes[o->nmodes++] = (unsigned int)m;
-		if (p[len] == '\0')
-			return 0;
-	}
+	} while (more);
+	return 0;
 }
 
 static int check_mode(struct kttcp_opts *o, const struct pstate *ps, FILE *err)

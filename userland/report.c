@@ -435,11 +435,16 @@ static void json_cpu(struct jw *w, const struct kttcp_result *r)
 	jw_close(w, '}');
 }
 
-static void json_head(struct jw *w, const struct kttcp_result *r)
+void report_json_who(struct jw *w, bool sender)
 {
 	jw_str(w, "tool", "kttcp");
 	jw_str(w, "version", KTTCP_TOOL_VERSION);
-	jw_str(w, "role", r->sender ? "sender" : "receiver");
+	jw_str(w, "role", sender ? "sender" : "receiver");
+}
+
+static void json_head(struct jw *w, const struct kttcp_result *r)
+{
+	report_json_who(w, r->sender);
 	jw_str(w, "mode", r->mode);
 	jw_str(w, "kernel", r->kernel);
 	jw_str(w, "module", r->module);
@@ -458,9 +463,7 @@ void report_json_failure_in(struct jw *w, bool sender, const char *mode,
 			    const char *error, int exit_code)
 {
 	jw_open(w, NULL, '{');
-	jw_str(w, "tool", "kttcp");
-	jw_str(w, "version", KTTCP_TOOL_VERSION);
-	jw_str(w, "role", sender ? "sender" : "receiver");
+	report_json_who(w, sender);
 	jw_str(w, "mode", mode);
 	jw_str(w, "status", result_status_name(RS_ERROR));
 	jw_str(w, "error", error);
@@ -477,51 +480,49 @@ void report_json_failure(FILE *f, bool sender, const char *mode,
 	fputc('\n', f);
 }
 
-void report_json_in(struct jw *jw, const struct kttcp_result *r)
+void report_json_in(struct jw *w, const struct kttcp_result *r)
 {
-	struct jw w = *jw;
 	unsigned int i;
 
-	jw_open(&w, NULL, '{');
-	json_head(&w, r);
+	jw_open(w, NULL, '{');
+	json_head(w, r);
 	if (r->transfer)
-		jw_u64(&w, "transfer", r->transfer);
-	jw_str(&w, "status", result_status_name(r->status));
-	jw_str(&w, "error", r->error[0] ? r->error : NULL);
-	jw_int(&w, "exit_code", r->exit_code);
-	jw_u64(&w, "bytes", r->bytes);
-	jw_secs(&w, "seconds", r->elapsed_ns, NSEC_PER_SEC);
+		jw_u64(w, "transfer", r->transfer);
+	jw_str(w, "status", result_status_name(r->status));
+	jw_str(w, "error", r->error[0] ? r->error : NULL);
+	jw_int(w, "exit_code", r->exit_code);
+	jw_u64(w, "bytes", r->bytes);
+	jw_secs(w, "seconds", r->elapsed_ns, NSEC_PER_SEC);
 	if (r->sender)
-		jw_secs(&w, "queued_seconds", r->queued_ns, NSEC_PER_SEC);
-	jw_u64(&w, "bits_per_second", bits_ps(r->bytes, r->elapsed_ns));
+		jw_secs(w, "queued_seconds", r->queued_ns, NSEC_PER_SEC);
+	jw_u64(w, "bits_per_second", bits_ps(r->bytes, r->elapsed_ns));
 	if (r->omit_ns) {
-		jw_secs(&w, "omitted_seconds", r->omit_ns, NSEC_PER_SEC);
-		jw_u64(&w, "omitted_bytes", r->omitted_bytes);
+		jw_secs(w, "omitted_seconds", r->omit_ns, NSEC_PER_SEC);
+		jw_u64(w, "omitted_bytes", r->omitted_bytes);
 	}
-	json_cpu(&w, r);
+	json_cpu(w, r);
 	if (is_zerocopy(r))
-		json_zerocopy(&w, r->zc_completions, r->zc_copied,
+		json_zerocopy(w, r->zc_completions, r->zc_copied,
 			      r->zc_outstanding, r->zc_wait_ns, r->zc_reset);
-	json_tcp(&w, &r->tcp, r->tcp_xfer_ns, true);
-	jw_open(&w, "verify", '{');
-	jw_bool(&w, "enabled", r->verify);
+	json_tcp(w, &r->tcp, r->tcp_xfer_ns, true);
+	jw_open(w, "verify", '{');
+	jw_bool(w, "enabled", r->verify);
 	if (r->mismatch)
-		jw_u64(&w, "mismatch_at", r->mismatch_at);
+		jw_u64(w, "mismatch_at", r->mismatch_at);
 	else
-		jw_null(&w, "mismatch_at");
-	jw_close(&w, '}');
-	jw_open(&w, "streams", '[');
+		jw_null(w, "mismatch_at");
+	jw_close(w, '}');
+	jw_open(w, "streams", '[');
 	for (i = 0; i < r->nstreams; i++)
-		json_stream(&w, r, &r->streams[i]);
-	jw_close(&w, ']');
+		json_stream(w, r, &r->streams[i]);
+	jw_close(w, ']');
 	if (r->have_intervals) {
-		jw_open(&w, "intervals", '[');
+		jw_open(w, "intervals", '[');
 		for (i = 0; i < r->nintervals; i++)
-			json_interval(&w, r, &r->intervals[i]);
-		jw_close(&w, ']');
+			json_interval(w, r, &r->intervals[i]);
+		jw_close(w, ']');
 	}
-	jw_close(&w, '}');
-	*jw = w;
+	jw_close(w, '}');
 }
 
 void report_json(FILE *f, const struct kttcp_result *r)

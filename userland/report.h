@@ -69,4 +69,7 @@ void report_json_failure(FILE *f, bool sender, const char *mode,
 void report_json_failure_in(struct jw *w, bool sender, const char *mode,
 			    const char *error, int exit_code);
 
+/* The members every object of kttcp's starts with: tool, version, role. */
+void report_json_who(struct jw *w, bool sender);
+
 #endif /* KTTCP_REPORT_H */

@@ -229,8 +229,7 @@ static uint64_t since_ns(const struct timespec *t0)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)(now.tv_sec - t0->tv_sec) * NSEC_PER_SEC +
-	       (uint64_t)now.tv_nsec - (uint64_t)t0->tv_nsec;
+	return (uint64_t)(clock_ts_ns(&now) - clock_ts_ns(t0));
 }
 
 static void *reporter_main(void *arg);
@@ -708,16 +707,14 @@ static void *omit_main(void *arg)
 static void omit_stream(const struct xfer *x, const struct stream *s,
 			struct stream_result *sr)
 {
-	struct timespec at;
 	int64_t d;
 	uint64_t cut;
 
 	if (!s->omit_taken)
 		return;		/* it started after (or never ran) */
 	/* The stream's time from its start to the end of -O's. */
-	add_ns(&at, &x->t0, x->omit_at_ns);
-	d = (int64_t)(at.tv_sec - s->t_start.tv_sec) * (int64_t)NSEC_PER_SEC +
-	    (at.tv_nsec - s->t_start.tv_nsec);
+	d = clock_ts_ns(&x->t0) + (int64_t)x->omit_at_ns -
+	    clock_ts_ns(&s->t_start);
 	cut = d > 0 ? (uint64_t)d : 0;
 	sr->omitted_bytes = s->omit_bytes < sr->bytes ? s->omit_bytes : sr->bytes;
 	sr->bytes -= sr->omitted_bytes;
