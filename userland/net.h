@@ -39,8 +39,10 @@ int net_connect(const struct kttcp_opts *o, const struct addrinfo *dst,
 /* The receiver's listening socket (-B, -4/-6 or dual-stack wildcard). */
 int net_listen(const struct kttcp_opts *o);
 
-/* Accept one connection; same returns as net_connect(). */
-/* The next connection, waiting at most @timeout_ms (-1: no limit). */
+/*
+ * The next connection, waiting at most @timeout_ms (-1: no limit); same
+ * returns as net_connect().
+ */
 int net_accept(int lfd, int cancel_fd, int timeout_ms, char *peer,
 	       size_t peerlen);
 
