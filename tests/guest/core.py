@@ -272,10 +272,10 @@ def test_omit(t):
 # host busy (apt and debootstrap making the lab's kernels beside a netns
 # guest on 6.1), 16 and 64 MiB runs on veth, 0.03-0.5 s long, were
 # -12..+15 ms apart, every mode, in no pattern; under CI's load 64 MiB in
-# 0.15 s was 5% apart in five tries in a row.  So every run lasts about a second, whatever the path's
-# speed: timed for 1 s, then a byte count of what that run moved (the
-# byte-count end is tested as well as the timed one), then timed for 3 s;
-# 2% of a second is 20 ms.  A run is tried up to CLOCK_TRIES times until
+# 0.15 s was 5% apart in five tries in a row.  So every run lasts about
+# a second, whatever the path's speed: timed for 1 s, then a byte count
+# of what that run moved (the byte-count end is tested as well as the
+# timed one), then timed for 3 s; 2% of a second is 20 ms.  A run is tried up to CLOCK_TRIES times until
 # the ends agree: scheduling delays come and go, a clock that measures
 # the wrong span is off in every try (before the one clock, the two ends
 # were 8-124% apart on every 16 and 64 MiB run).
