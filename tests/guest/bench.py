@@ -60,6 +60,9 @@ PEERS = ["iperf3", "iperf3-Z", "nuttcp"]
 # kernel and times first byte to EOF (msg_zerocopy's own receiver
 # spins on EOF until its timer ends, which the CPU windows would count).
 # -s: the largest send both take, 65435 (IP_MAXPACKET less headers).
+# msg_zerocopy runs with scripts/bench-errq.c preloaded (--errq), which
+# counts every completion it reads, copied or not: the selftest itself
+# reports only its last one.
 ZC_PEERS = {
     "msg_zerocopy": ("msg_zerocopy", []),
     "msg_zerocopy-z": ("msg_zerocopy", ["-z"]),
@@ -203,11 +206,22 @@ def parse_iperf3(text):
 def parse_selftest(text):
     """The last line of msg_zerocopy ('tx=N (M MB) txc=C zc=y|n': send
     calls, MiB, zero-copy completions, the last one not copied) or of
-    io_uring_zerocopy_tx ('tx=N (MB=M), tx/s=...'), on stderr."""
+    io_uring_zerocopy_tx ('tx=N (MB=M), tx/s=...'), on stderr; with
+    "errq", bench-errq's count of every completion ('bench-errq:
+    completions=C calls=N copied=K', printed at exit, after it)."""
+    d = None
     for line in reversed(text.splitlines()):
+        if line.startswith("bench-errq: ") and d is None:
+            errq = {}
+            for kv in line.split()[1:]:
+                k, _, v = kv.partition("=")
+                if v.isdigit():
+                    errq[k] = int(v)
+            d = {"errq": errq}
+            continue
         if not line.startswith("tx="):
             continue
-        d = {"line": line.strip()}
+        d = dict(d or {}, line=line.strip())
         for kv in line.replace("(", " ").replace(")", " ").replace(
                 ",", " ").split():
             k, _, v = kv.partition("=")
@@ -238,11 +252,11 @@ class Case:
     """One thing to measure: a server on B, a client on A."""
 
     def __init__(self, cid, kind, group, runs, smode=None, rmode=None,
-                 sargs=(), rargs=(), selftests=""):
+                 sargs=(), rargs=(), selftests="", errq=""):
         self.id, self.kind, self.group, self.runs = cid, kind, group, runs
         self.smode, self.rmode = smode, rmode
         self.sargs, self.rargs = list(sargs), list(rargs)
-        self.selftests = selftests
+        self.selftests, self.errq = selftests, errq
 
     def describe(self):
         return {"id": self.id, "kind": self.kind, "group": self.group,
@@ -267,7 +281,9 @@ class Case:
         dst = kt.ADDR["b"]
         if self.kind in ZC_PEERS:
             prog, flags = ZC_PEERS[self.kind]
-            return [os.path.join(self.selftests, prog), "-4", "-p",
+            pre = ["env", f"LD_PRELOAD={self.errq}"] \
+                if self.errq and prog == "msg_zerocopy" else []
+            return pre + [os.path.join(self.selftests, prog), "-4", "-p",
                     str(port), "-D", dst, "-t", str(secs), "-s",
                     str(SELFTEST_SEND)] + flags + ["tcp"]
         if self.kind == "kttcp":
@@ -368,7 +384,8 @@ def make_plan(a):
     for p in a.peers:
         if p in ZC_PEERS and selftest_missing(a, p):
             continue
-        cases.append(Case(p, p, "peer", a.runs, selftests=a.selftests))
+        cases.append(Case(p, p, "peer", a.runs, selftests=a.selftests,
+                          errq=a.errq))
     if a.overhead_runs:
         o = a.overhead_runs
         cases += [
@@ -519,6 +536,9 @@ def judge(case, out):
                        f"{(out.get('receiver') or {}).get('status')}")
         if not out.get("client"):
             bad.append("no tx= line from the selftest")
+        elif case.errq and "-z" in ZC_PEERS[case.kind][1] and \
+                not (out["client"].get("errq") or {}).get("calls"):
+            bad.append("no completions counted by bench-errq")
     if case.kind == "kttcp":
         for side in ("sender", "receiver"):
             if not out.get(side) or out[side].get("status") != "ok":
@@ -540,6 +560,10 @@ def line(case, run, out):
     s = f"{case.id} run {run + 1}: {gbps:.3f} Gbit/s, {sd:.0f} us/MB"
     if case.kind in ZC_PEERS:
         s += f", {out['client'].get('line')}"
+        eq = out["client"].get("errq")
+        if eq and eq.get("calls"):
+            s += f", {eq['calls'] - eq['copied']}/{eq['calls']} send " \
+                "calls not copied"
     zc = (out.get("sender") or {}).get("zerocopy")
     if zc and zc.get("completions"):
         s += f", zerocopy {zc['completions'] - zc['copied']}/" \
@@ -603,13 +627,16 @@ def main():
     ap.add_argument("--selftests", default="",
                     help="directory with msg_zerocopy and "
                     "io_uring_zerocopy_tx, built for this kernel line")
+    ap.add_argument("--errq", default="",
+                    help="scripts/bench-errq.c built as a shared object, "
+                    "preloaded into msg_zerocopy")
     ap.add_argument("--memcpy-mib", type=int, default=64)
     ap.add_argument("--memcpy-secs", type=float, default=1.0)
     ap.add_argument("--idle-secs", type=float, default=2.0)
     ap.add_argument("--out", default=os.path.join(OUT, "bench-raw.json"))
     a = ap.parse_args()
-    a.smodes = [m for m in a.smodes.split(",") if m]
-    a.rmodes = [m for m in a.rmodes.split(",") if m]
+    a.smodes = [m for m in a.smodes.split(",") if m and m != "none"]
+    a.rmodes = [m for m in a.rmodes.split(",") if m and m != "none"]
     a.peers = [p for p in a.peers.split(",") if p]
     if a.secs == int(a.secs):
         a.secs = int(a.secs)
