@@ -95,10 +95,15 @@ def test_limits(t):
             "-C bbr, 5 ms on the ACKs, sender -b 4096: the send buffer limited "
             f"it {sb}% of the time (at least 10%; the receive window "
             f"{lim.get('receive_window_percent')}%)", f"{why} congestion={cc}")
+    # Without -b: 0.0% in 18 runs on a quiet host, but once 5.9% (CPUs
+    # shared with another guest: the buffer grows from tcp_wmem's 16 KiB
+    # while the sender waits for a CPU).  What matters is that the share
+    # above comes from -b: under 10%, and under half of it.
     lim, why = limited(auto)
-    t.check(auto.ok() and 0 <= lim.get("send_buffer_percent", -1) < 5,
-            "... and without -b (autotuned send buffer) "
-            f"{lim.get('send_buffer_percent')}% (under 5%)", why)
+    ab = lim.get("send_buffer_percent", -1)
+    t.check(auto.ok() and 0 <= ab < 10 and ab < sb / 2,
+            f"... and without -b (autotuned send buffer) {ab}% (under 10% "
+            f"and under half of the -b 4096 run's {sb}%)", why)
 
 
 def retrans_segs():
