@@ -275,26 +275,45 @@ def test_omit(t):
 # 0.15 s was 5% apart in five tries in a row.  So every run lasts about
 # a second, whatever the path's speed: timed for 1 s, then a byte count
 # of what that run moved (the byte-count end is tested as well as the
-# timed one), then timed for 3 s; 2% of a second is 20 ms.  A run is tried up to CLOCK_TRIES times until
-# the ends agree: scheduling delays come and go, a clock that measures
-# the wrong span is off in every try (before the one clock, the two ends
-# were 8-124% apart on every 16 and 64 MiB run).
+# timed one), then timed for 3 s; 2% of a second is 20 ms.  A run is
+# tried up to CLOCK_TRIES times until the ends agree: scheduling delays
+# come and go, a clock that measures the wrong span is off in every try
+# (before the one clock, the two ends were 8-124% apart on every 16 and
+# 64 MiB run).
 CLOCK_RUNS = [["-T", "1"], ["-n", "SIZED"], ["-T", "3"]]
 CLOCK_AGREE = 0.02
 CLOCK_TRIES = 5
 CLOCK_SLACK = 0.003
 
 
+def clock_times(snd, rcv):
+    """(sender's seconds, receiver's), or None unless both ends exited 0
+    and counted the same bytes in some time."""
+    ts, tr = float(snd.get("seconds") or 0), float(rcv.get("seconds") or 0)
+    if snd.get("rc") == 0 and rcv.get("rc") == 0 and ts > 0 and tr > 0 \
+            and snd.get("bytes") == rcv.get("bytes"):
+        return ts, tr
+    return None
+
+
+def clock_tries(measure, limit):
+    """measure() (a tuple, its first item how far off) until it is
+    within @limit, at most CLOCK_TRIES times; every try, in order."""
+    tries = [measure()]
+    while tries[-1][0] > limit and len(tries) < CLOCK_TRIES:
+        tries.append(measure())
+    return tries
+
+
 def clock_gap(run, send_args):
     """(gap, rtt, snd, rcv): how far apart the two ends' times are, less
     one round trip and CLOCK_SLACK, as a share of the receiver's."""
     snd, rcv = run(send_args, ["-m", "trunc"])
-    ts, tr = float(snd.get("seconds") or 0), float(rcv.get("seconds") or 0)
     rtt = ((snd.get("streams") or [{}])[0].get("tcp") or {}).get("rtt_us")
-    ok = snd.get("rc") == 0 and rcv.get("rc") == 0 and ts > 0 and tr > 0 \
-        and snd.get("bytes") == rcv.get("bytes") and isinstance(rtt, int)
-    if not ok:
+    times = clock_times(snd, rcv)
+    if not times or not isinstance(rtt, int):
         return 1.0, rtt, snd, rcv
+    ts, tr = times
     return max(0.0, abs(ts - tr) - rtt / 1e6 - CLOCK_SLACK) / tr, rtt, \
         snd, rcv
 
@@ -315,9 +334,7 @@ def clocks_agree(t, where, run, report=True):
         moved = None
         for size in CLOCK_RUNS:
             args = ["-m", sm] + clock_args(size, moved)
-            runs = [clock_gap(run, args)]
-            while runs[-1][0] > CLOCK_AGREE and len(runs) < CLOCK_TRIES:
-                runs.append(clock_gap(run, args))
+            runs = clock_tries(lambda: clock_gap(run, args), CLOCK_AGREE)
             gap, rtt, snd, rcv = runs[-1]
             tries = len(runs)
             if moved is None:
