@@ -258,12 +258,40 @@ static int recv_urgent(unsigned int mode, const struct urgent *u,
 	return rc;
 }
 
+/* Silence after the urgent byte, the peer still connected: no spinning. */
+static void urgent_paused(unsigned int m)
+{
+	const struct urgent paused = { .before = 64 * KIB, .after = 64 * KIB,
+				       .pause_ms = 1500 };
+	struct kttcp_io io;
+	double wall, cpu;
+	int rc;
+
+	rc = recv_urgent(m, &paused, false, 0, &io, &wall, &cpu);
+	check(rc == 0 && io.bytes == 128 * KIB && cpu < wall / 2,
+	      "urgent byte, then 1.5 s of silence: %s counts %llu of %d bytes (%s) using %.2f s CPU in %.2f s",
+	      rmode_name[m], (unsigned long long)io.bytes, 128 * KIB,
+	      err_name(rc), cpu, wall);
+}
+
+/* A peer that goes quiet after the urgent byte: SO_RCVTIMEO still ends it. */
+static void urgent_quiet(unsigned int m)
+{
+	const struct urgent quiet = { .before = 64 * KIB, .stay = true };
+	struct kttcp_io io;
+	double wall, cpu;
+	int rc;
+
+	rc = recv_urgent(m, &quiet, false, 1.0, &io, &wall, &cpu);
+	check(rc == EAGAIN && io.bytes == 64 * KIB && wall < 10,
+	      "urgent byte, then a quiet peer: SO_RCVTIMEO 1 s ends %s after %.2f s with %s, %llu bytes",
+	      rmode_name[m], wall, err_name(rc),
+	      (unsigned long long)io.bytes);
+}
+
 static void test_urgent(void)
 {
 	const struct urgent closed = { .before = MIB, .after = MIB };
-	const struct urgent paused = { .before = 64 * KIB, .after = 64 * KIB,
-				       .pause_ms = 1500 };
-	const struct urgent quiet = { .before = 64 * KIB, .stay = true };
 	struct kttcp_io io;
 	double wall, cpu;
 	unsigned int m, oob;
@@ -282,20 +310,9 @@ static void test_urgent(void)
 			      (unsigned long long)want, err_name(rc));
 		}
 	}
-	for (m = 0; m < KTTCP_RECV_NR_MODES; m++) {
-		rc = recv_urgent(m, &paused, false, 0, &io, &wall, &cpu);
-		check(rc == 0 && io.bytes == 128 * KIB && cpu < wall / 2,
-		      "urgent byte, then 1.5 s of silence: %s counts %llu of %d bytes (%s) using %.2f s CPU in %.2f s",
-		      rmode_name[m], (unsigned long long)io.bytes, 128 * KIB,
-		      err_name(rc), cpu, wall);
-	}
-	for (m = 0; m < KTTCP_RECV_NR_MODES; m++) {
-		rc = recv_urgent(m, &quiet, false, 1.0, &io, &wall, &cpu);
-		check(rc == EAGAIN && io.bytes == 64 * KIB && wall < 10,
-		      "urgent byte, then a quiet peer: SO_RCVTIMEO 1 s ends %s after %.2f s with %s, %llu bytes",
-		      rmode_name[m], wall, err_name(rc),
-		      (unsigned long long)io.bytes);
-	}
+	/* These wait on purpose: every mode at once. */
+	ktest_parallel(urgent_paused, KTTCP_RECV_NR_MODES);
+	ktest_parallel(urgent_quiet, KTTCP_RECV_NR_MODES);
 }
 
 /* --- timeouts bound a wait for progress, not the transfer ------------ */
@@ -340,68 +357,78 @@ static void peer_slow_reader(int s, void *arg)
 	pipe_write(r->result, &rep, sizeof(rep));
 }
 
-static void test_timeouts(void)
+/* A peer that sends 256 KiB every 1.2 s, under SO_RCVTIMEO 2 s. */
+static void timeout_recv(unsigned int m)
 {
 	struct kttcp_io io;
-	unsigned int m;
 	int c, s, rc, kfd = kttcp_open();
 	pid_t pid;
 
-	for (m = 0; m < KTTCP_RECV_NR_MODES; m++) {
-		tcp_pair(&c, &s);
-		set_timeo(c, SO_RCVTIMEO, 2.0);
-		pid = child(peer_trickle, s, c, NULL);
-		close(s);
-		io_init(&io, c, m, 0);
-		rc = guarded_ioctl(kfd, KTTCP_IOC_RECV, &io, 30);
-		close(c);
-		reap(pid);
-		check(rc == 0 && io.bytes == 768 * KIB &&
-		      (io.status & KTTCP_ST_EOF),
-		      "SO_RCVTIMEO 2 s, 256 KiB every 1.2 s: %s receives %llu of %d bytes (%s)",
-		      rmode_name[m], (unsigned long long)io.bytes, 768 * KIB,
-		      err_name(rc));
-	}
-	for (m = 0; m < KTTCP_SEND_NR_MODES; m++) {
-		int p[2], sndbuf = MIB, rcvbuf = 64 * KIB;
-		struct slow_reader r;
-		struct read_report rep = { 0, -1 };
-
-		if (pipe(p))
-			die("pipe");
-		tcp_pair(&c, &s);
-		set_timeo(c, SO_SNDTIMEO, 1.0);
-		/* FORCE: past wmem_max, so the queue outlasts the timeout. */
-		if (setsockopt(c, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
-			       sizeof(int)) ||
-		    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(int)))
-			die("SO_SNDBUFFORCE/SO_RCVBUF");
-		r.result = p[1];
-		r.pause_ms = 100;
-		pid = child(peer_slow_reader, s, c, &r);
-		close(s);
-		close(p[1]);
-		io_init(&io, c, m, 3 * MIB);
-		rc = guarded_ioctl(kfd, KTTCP_IOC_SEND, &io, 30);
-		close(c);
-		pipe_read(p[0], &rep, sizeof(rep), 30);
-		close(p[0]);
-		reap(pid);
-		/*
-		 * The peer takes at least 100 ms per 64 KiB: a queue of over
-		 * a MiB drains for longer than the timeout, whatever the
-		 * machine, and zerocopy waits for every page of it.
-		 */
-		check(rc == 0 && io.bytes == 3 * MIB && rep.total == 3 * MIB &&
-		      rep.err == 0 && !(io.status & KTTCP_ST_ZC_RESET) &&
-		      (m != KTTCP_SEND_ZEROCOPY || io.zc_wait_ns > 1000000000),
-		      "SO_SNDTIMEO 1 s, a peer reading 64 KiB every 100 ms: %s sends %llu of %d bytes (%s; %.2f s sending, %.2f s waiting for pages), the peer reads %llu (%s)",
-		      smode_name[m], (unsigned long long)io.bytes, 3 * MIB,
-		      err_name(rc), io.elapsed_ns / 1e9, io.zc_wait_ns / 1e9,
-		      (unsigned long long)rep.total,
-		      rep.err < 0 ? "no report" : err_name(rep.err));
-	}
+	tcp_pair(&c, &s);
+	set_timeo(c, SO_RCVTIMEO, 2.0);
+	pid = child(peer_trickle, s, c, NULL);
+	close(s);
+	io_init(&io, c, m, 0);
+	rc = guarded_ioctl(kfd, KTTCP_IOC_RECV, &io, 30);
+	close(c);
+	reap(pid);
 	close(kfd);
+	check(rc == 0 && io.bytes == 768 * KIB && (io.status & KTTCP_ST_EOF),
+	      "SO_RCVTIMEO 2 s, 256 KiB every 1.2 s: %s receives %llu of %d bytes (%s)",
+	      rmode_name[m], (unsigned long long)io.bytes, 768 * KIB,
+	      err_name(rc));
+}
+
+/* A peer that reads 64 KiB every 100 ms, under SO_SNDTIMEO 1 s. */
+static void timeout_send(unsigned int m)
+{
+	int p[2], sndbuf = MIB, rcvbuf = 64 * KIB;
+	struct read_report rep = { 0, -1 };
+	struct slow_reader r;
+	struct kttcp_io io;
+	int c, s, rc, kfd = kttcp_open();
+	pid_t pid;
+
+	if (pipe(p))
+		die("pipe");
+	tcp_pair(&c, &s);
+	set_timeo(c, SO_SNDTIMEO, 1.0);
+	/* FORCE: past wmem_max, so the queue outlasts the timeout. */
+	if (setsockopt(c, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(int)) ||
+	    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(int)))
+		die("SO_SNDBUFFORCE/SO_RCVBUF");
+	r.result = p[1];
+	r.pause_ms = 100;
+	pid = child(peer_slow_reader, s, c, &r);
+	close(s);
+	close(p[1]);
+	io_init(&io, c, m, 3 * MIB);
+	rc = guarded_ioctl(kfd, KTTCP_IOC_SEND, &io, 30);
+	close(c);
+	pipe_read(p[0], &rep, sizeof(rep), 30);
+	close(p[0]);
+	reap(pid);
+	close(kfd);
+	/*
+	 * The peer takes at least 100 ms per 64 KiB: a queue of over a MiB
+	 * drains for longer than the timeout, whatever the machine, and
+	 * zerocopy waits for every page of it.
+	 */
+	check(rc == 0 && io.bytes == 3 * MIB && rep.total == 3 * MIB &&
+	      rep.err == 0 && !(io.status & KTTCP_ST_ZC_RESET) &&
+	      (m != KTTCP_SEND_ZEROCOPY || io.zc_wait_ns > 1000000000),
+	      "SO_SNDTIMEO 1 s, a peer reading 64 KiB every 100 ms: %s sends %llu of %d bytes (%s; %.2f s sending, %.2f s waiting for pages), the peer reads %llu (%s)",
+	      smode_name[m], (unsigned long long)io.bytes, 3 * MIB,
+	      err_name(rc), io.elapsed_ns / 1e9, io.zc_wait_ns / 1e9,
+	      (unsigned long long)rep.total,
+	      rep.err < 0 ? "no report" : err_name(rep.err));
+}
+
+/* Each mode in its own process at once: these tests are mostly waiting. */
+static void test_timeouts(void)
+{
+	ktest_parallel(timeout_recv, KTTCP_RECV_NR_MODES);
+	ktest_parallel(timeout_send, KTTCP_SEND_NR_MODES);
 }
 
 /* --- half-closed sockets --------------------------------------------- */

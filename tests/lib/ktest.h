@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ktest.h - what the C tests of /dev/kttcp share (ioctl_test, hostile):
- * TAP output against a fixed plan, the device, and loopback TCP pairs.
+ * TAP output against a fixed plan, parts run in parallel, the device, and
+ * loopback TCP pairs.
  */
 #ifndef KTTCP_KTEST_H
 #define KTTCP_KTEST_H
@@ -26,6 +27,15 @@ void tap_plan(int planned);
 /* The closing line; the exit status: 1 if a check failed or the count
  * of checks run is not the plan. */
 int tap_done(void);
+
+/*
+ * Run part(0) .. part(n - 1) at the same time, each in a child process,
+ * and report their checks here in order: part(0)'s, then part(1)'s, ...
+ * For tests that mostly wait (timeouts, silent peers), one per mode.  A
+ * part that does not exit 0 after its checks is one failed check more.
+ */
+#define KTEST_PARALLEL_MAX 8
+void ktest_parallel(void (*part)(unsigned int i), unsigned int n);
 
 void die(const char *what) __attribute__((noreturn));
 int kttcp_open(void);
