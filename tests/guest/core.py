@@ -145,7 +145,10 @@ def test_zero_send(t):
     2 + (sm == "zerocopy" and kt.TOPO in ("loop", "netns"))
     for sm in SMODES))
 def test_mode_matrix(t):
-    n = 32 * kt.MIB
+    # The debug kernel moves 30-40 MB/s under emulation, against GB/s on
+    # Debian's: 8 MiB a pair there still fills the socket buffers many
+    # times over, and saves make check half a minute.
+    n = (8 if kt.DEBUG_KERNEL else 32) * kt.MIB
     for sm in SMODES:
         for rm in RMODES:
             extra = ["-V"] if rm == "copy" else []
@@ -275,12 +278,14 @@ def test_omit(t):
 # 0.15 s was 5% apart in five tries in a row.  So every run lasts about
 # a second, whatever the path's speed: timed for 1 s, then a byte count
 # of what that run moved (the byte-count end is tested as well as the
-# timed one), then timed for 3 s; 2% of a second is 20 ms.  A run is
+# timed one); 2% of a second is 20 ms.  (A third run, timed for 3 s,
+# added three seconds of a busy CPU per mode and path to make check and
+# nothing the timed second does not test.)  A run is
 # tried up to CLOCK_TRIES times until the ends agree: scheduling delays
 # come and go, a clock that measures the wrong span is off in every try
 # (before the one clock, the two ends were 8-124% apart on every 16 and
 # 64 MiB run).
-CLOCK_RUNS = [["-T", "1"], ["-n", "SIZED"], ["-T", "3"]]
+CLOCK_RUNS = [["-T", "1"], ["-n", "SIZED"]]
 CLOCK_AGREE = 0.02
 CLOCK_TRIES = 5
 CLOCK_SLACK = 0.003
