@@ -339,8 +339,9 @@ TESTS = [test_permissions, test_signal_sender, test_sigint_zerocopy_reading,
 
 
 def main():
-    t = kt.Results("faults", TESTS)
-    for fn in TESTS:
+    tests = kt.selected(TESTS)
+    t = kt.Results("faults", tests)
+    for fn in tests:
         t.run(fn)
     t.finish()
 

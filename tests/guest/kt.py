@@ -49,6 +49,20 @@ DEBUG_KERNEL = "debug" in KERNEL
 SIGNAL_SECS = 2.0 if DEBUG_KERNEL else 1.0
 
 
+def selected(tests):
+    """@tests, or those of them that --only=NAME,NAME (scripts/check -o)
+    names, in their own order.  A name that is not one of @tests ends the
+    group at once: a mutant's steps must not boot a guest for nothing."""
+    only = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--only=")]
+    if not only:
+        return list(tests)
+    names = set(",".join(only).split(","))
+    unknown = names - {fn.__name__ for fn in tests}
+    if unknown:
+        sys.exit(f"--only: no test {' '.join(sorted(unknown))} here")
+    return [fn for fn in tests if fn.__name__ in names]
+
+
 def checks(n):
     """Declare how many checks the decorated test function makes.
 

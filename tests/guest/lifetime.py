@@ -176,8 +176,9 @@ TESTS = [test_kill_and_unload]
 
 
 def main():
-    t = kt.Results("lifetime", TESTS)
-    for fn in TESTS:
+    tests = kt.selected(TESTS)
+    t = kt.Results("lifetime", tests)
+    for fn in tests:
         t.run(fn)
     t.finish()
 
