@@ -18,16 +18,26 @@
  *    absurd sizes, bad user pointers;
  *  - every send mode against every receive mode moves exactly the bytes
  *    asked for, in-kernel at both ends, with verify on for copy receives;
+ *  - a zerocopy send reports one completion per batch of the stream, as
+ *    include/kttcp.h defines a batch;
  *  - verify catches a corrupted byte at the right offset;
- *  - KTTCP_IOC_PROGRESS counts a file's bytes.
+ *  - the auto chunk grows on a fast path, stays small on a slow one and
+ *    shrinks when a path slows down;
+ *  - KTTCP_IOC_PROGRESS counts a file's bytes, and shows a transfer
+ *    active while it runs;
+ *  - in CLOSE_WAIT (the peer closed) a RECV takes what is left, N bytes
+ *    when asked for N, then EOF, and a SEND still reaches the peer.
  * Starts with the TAP plan "1..N", ends with "N passed, N failed, 0 skipped";
  * exit status 1 if anything failed or fewer checks ran than planned.
  */
+#define _GNU_SOURCE	/* POLLRDHUP */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,8 +53,11 @@
 
 #include "lib/ktest.h"
 
-/* Every check main() runs, counted by hand: bump it with each new check. */
-#define PLANNED 73
+/*
+ * Every check main() runs, counted by hand: bump it with each new check
+ * (one is not run on the debug kernel: test_auto_chunk_shrinks()).
+ */
+#define PLANNED 82
 
 /*
  * A connection whose far end a child reads with read() until EOF; with
@@ -262,8 +275,14 @@ static void test_bad_args(int kfd)
 	    EINVAL, "SEND absurd duration");
 	BAD(KTTCP_IOC_RECV, io.duration_ns = 1000000, EINVAL,
 	    "RECV with a duration");
+	BAD(KTTCP_IOC_SEND, io.reserved_in[0] = 1, EINVAL,
+	    "SEND reserved_in[0] set");
 	BAD(KTTCP_IOC_SEND, io.reserved_in[1] = 1, EINVAL,
-	    "SEND reserved field set");
+	    "SEND reserved_in[1] set");
+	BAD(KTTCP_IOC_RECV, io.reserved_in[0] = 1, EINVAL,
+	    "RECV reserved_in[0] set");
+	BAD(KTTCP_IOC_RECV, io.reserved_in[1] = 1, EINVAL,
+	    "RECV reserved_in[1] set");
 	expect_errno(kfd, KTTCP_IOC_SEND, NULL, EFAULT, "SEND NULL pointer");
 	expect_errno(kfd, KTTCP_IOC_SEND, (void *)16, EFAULT,
 		     "SEND unmapped pointer");
@@ -310,6 +329,31 @@ static bool peak_ok(const struct kttcp_io *io, size_t chunk)
 	if (chunk)
 		return p == chunk;
 	return p >= KTTCP_CHUNK_AUTO_MIN && p <= KTTCP_CHUNK_AUTO_MAX;
+}
+
+/*
+ * How many completions a zerocopy send of @io->bytes must report, from
+ * the batch include/kttcp.h defines: 256 KiB of the stream, or one send
+ * call if larger; a batch ends with the call that fills it.  With a fixed
+ * @chunk every call but the last is a full chunk, so the count is exact;
+ * the auto chunk's calls are powers of two of 64 KiB and more, up to the
+ * peak, so a batch holds 256 KiB to 256 KiB + peak - 64 KiB.
+ */
+#define ZC_BATCH	(256 * 1024)
+
+static void zc_batches(const struct kttcp_io *io, size_t chunk,
+		       uint64_t *lo, uint64_t *hi)
+{
+	uint64_t b = io->bytes, most;
+
+	if (chunk) {
+		most = chunk * ((ZC_BATCH + chunk - 1) / chunk);
+		*lo = *hi = (b + most - 1) / most;
+		return;
+	}
+	most = ZC_BATCH + io->chunk_peak - KTTCP_CHUNK_AUTO_MIN;
+	*lo = (b + most - 1) / most;
+	*hi = (b + ZC_BATCH - 1) / ZC_BATCH;
 }
 
 /*
@@ -363,13 +407,20 @@ static void test_pair(unsigned int smode, unsigned int rmode,
 	      sn[smode], rn[rmode], chunk, (unsigned long long)io.bytes,
 	      (unsigned long long)rio->bytes, (unsigned long long)total,
 	      rmode == KTTCP_RECV_COPY ? ", verified" : "");
-	if (smode == KTTCP_SEND_ZEROCOPY)
-		check(io.zc_completions > 0 && !io.zc_outstanding &&
+	if (smode == KTTCP_SEND_ZEROCOPY) {
+		uint64_t lo, hi;
+
+		zc_batches(&io, chunk, &lo, &hi);
+		check(io.zc_completions >= lo && io.zc_completions <= hi &&
+		      !io.zc_outstanding &&
 		      io.zc_copied == io.zc_completions &&
 		      !(io.status & KTTCP_ST_ZC_DETACHED),
-		      "zerocopy on loopback: %llu completions, %llu copied, all back",
+		      "zerocopy on loopback: %llu completions (batches of "
+		      "the stream: %llu to %llu), %llu copied, all back",
 		      (unsigned long long)io.zc_completions,
+		      (unsigned long long)lo, (unsigned long long)hi,
 		      (unsigned long long)io.zc_copied);
+	}
 	close(kfd);
 	munmap(rio, sizeof(*rio));
 }
@@ -459,6 +510,104 @@ static void test_readsock_ulp(void)
  * send still runs its whole time.  How far a fixed 1 MiB call overruns
  * depends on the machine, so it is printed, not asserted.
  */
+/*
+ * A path that slows down: the auto chunk grows while the reader is fast,
+ * and must come back down once it slows, or every call would take as long
+ * as its large chunk needs (seconds), and with it a signal, the deadline
+ * and the progress counter.  Calls are watched through PROGRESS, which
+ * moves by one call's bytes at a time: from another process on the same
+ * open file, every 2 ms.  The reader takes 32 MiB at full speed, then
+ * 64 KiB every 10 ms (6.4 MB/s), where a call of 128 KiB takes twice what
+ * a call aims at, so the chunk must come down to 64 KiB within about a
+ * second.  It cannot stay there: TCP wakes a waiting sender only once a
+ * third of its buffer is free, so calls come in bursts of about that much
+ * and the chunk settles near it.  Hence the check: calls at the end of at
+ * most a quarter of the peak (a chunk that never shrinks stays at the
+ * peak).  A send buffer of 256 KiB (512 KiB as the kernel counts it)
+ * keeps the bursts small.  Not on the debug kernel: at its 30-40 MB/s the
+ * fast phase grows the chunk no further than the bursts, and the check is
+ * out of the plan there.
+ */
+#define SHRINK_FAST	(32u << 20)
+#define SHRINK_SECS	3.5
+
+static void test_auto_chunk_shrinks(int kfd)
+{
+	struct kttcp_progress p = { .size = sizeof(p),
+				    .version = KTTCP_ABI_VERSION };
+	int c, s, buf = 256 * 1024, st = -1;
+	bool reaped = false;
+	uint64_t last = 0, small = UINT64_MAX, stepped = 0;
+	struct kttcp_io *io;
+	double t0, t;
+	pid_t pid;
+
+	io = mmap(NULL, sizeof(*io), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (io == MAP_FAILED)
+		die("mmap");
+	tcp_pair(&c, &s);
+	if (setsockopt(c, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf)))
+		die("SO_SNDBUF");
+	if (fork() == 0) {
+		static char b[65536];
+		uint64_t got = 0;
+		ssize_t n;
+
+		close(c);
+		while ((n = read(s, b, sizeof(b))) > 0)
+			if ((got += n) > SHRINK_FAST)
+				usleep(10000);
+		_exit(0);
+	}
+	close(s);
+	pid = fork();
+	if (pid == 0) {
+		io_init(io, c, KTTCP_SEND_COPY, 0);
+		io->duration_ns = (uint64_t)(SHRINK_SECS * 1e9);
+		_exit(ioctl(kfd, KTTCP_IOC_SEND, io) ? 1 : 0);
+	}
+	close(c);
+	t0 = now();
+	while (!(reaped = waitpid(pid, &st, WNOHANG) == pid) &&
+	       now() - t0 < 20) {
+		if (ioctl(kfd, KTTCP_IOC_PROGRESS, &p))
+			break;
+		t = now() - t0;
+		if (p.bytes != last) {
+			/* The smallest call of the last half second. */
+			if (last > SHRINK_FAST && t > SHRINK_SECS - 0.5) {
+				small = p.bytes - last < small ?
+					p.bytes - last : small;
+				stepped++;
+			}
+			last = p.bytes;
+		}
+		usleep(2000);
+	}
+	if (!reaped) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	check(WIFEXITED(st) && !WEXITSTATUS(st) &&
+	      io->chunk_peak >= 4 * KTTCP_CHUNK_AUTO_MIN && stepped > 0 &&
+	      small <= io->chunk_peak / 4,
+	      "auto chunk shrinks when the path slows: peak %llu, then "
+	      "calls of %llu bytes at the end (%llu seen)",
+	      (unsigned long long)io->chunk_peak,
+	      (unsigned long long)small, (unsigned long long)stepped);
+	wait(NULL);
+	munmap(io, sizeof(*io));
+}
+
+/* The lab's debug kernel (KASAN, lockdep: scripts/debug-kernel). */
+static bool debug_kernel(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && strstr(u.release, "debug");
+}
+
 static void test_auto_chunk(void)
 {
 	const uint64_t dur = 300 * 1000000ULL;
@@ -518,6 +667,9 @@ static void test_auto_chunk(void)
 	close(c);
 	wait(NULL);
 
+	if (!debug_kernel())
+		test_auto_chunk_shrinks(kfd);
+
 	c = tcp_pair_reader(10000);
 	io_init(&io, c, KTTCP_SEND_COPY, 0);
 	io.duration_ns = dur;
@@ -551,6 +703,49 @@ static void test_progress(void)
 	      p.bytes == 4 << 20 && p.active == 0,
 	      "PROGRESS counts the file's bytes: %llu",
 	      (unsigned long long)p.bytes);
+	close(c);
+	wait(NULL);
+
+	/*
+	 * During a transfer, from another process sharing the open file (as
+	 * the tool's interval thread does): one transfer active, and bytes
+	 * that grow.  A reader at 1.6 MB/s makes the send last 1.3 s.
+	 */
+	c = tcp_pair_reader(10000);
+	if (fork() == 0) {
+		io_init(&io, c, KTTCP_SEND_COPY, 2 << 20);
+		_exit(ioctl(kfd, KTTCP_IOC_SEND, &io) ? 1 : 0);
+	}
+	close(c);
+	{
+		double t0 = now();
+		uint64_t first = 0;
+		bool seen = false;
+
+		/* From its start (active) until its bytes have grown. */
+		while (!seen && now() - t0 < 10) {
+			p.version = KTTCP_ABI_VERSION;
+			rc = ioctl(kfd, KTTCP_IOC_PROGRESS, &p);
+			if (rc || (first && p.active != 1))
+				break;
+			if (!first && p.active == 1)
+				first = p.bytes;
+			seen = first && p.bytes > first;
+			usleep(20000);
+		}
+		check(rc == 0 && seen && p.active == 1,
+		      "PROGRESS during a send: active %u, bytes %llu growing "
+		      "(%.2f s)", p.active, (unsigned long long)p.bytes,
+		      now() - t0);
+	}
+	wait(NULL);	/* the sender */
+	wait(NULL);	/* its reader */
+	p.version = KTTCP_ABI_VERSION;
+	rc = ioctl(kfd, KTTCP_IOC_PROGRESS, &p);
+	check(rc == 0 && p.active == 0 && p.bytes == (6u << 20),
+	      "PROGRESS after it: active %u, %llu bytes (6 MiB in all)",
+	      p.active, (unsigned long long)p.bytes);
+
 	p.version = 0;
 	expect_errno(kfd, KTTCP_IOC_PROGRESS, &p, EINVAL,
 		     "PROGRESS wrong version");
@@ -558,9 +753,68 @@ static void test_progress(void)
 	p.reserved0 = 1;
 	expect_errno(kfd, KTTCP_IOC_PROGRESS, &p, EINVAL,
 		     "PROGRESS reserved0 set");
-	close(c);
 	close(kfd);
-	wait(NULL);
+}
+
+/*
+ * The peer closed its sending side (we are in CLOSE_WAIT): what it sent
+ * before is still ours to receive, then EOF; and we may still send to a
+ * peer that reads on (TCP's half-close).
+ */
+static void test_close_wait(void)
+{
+	const uint64_t total = 40000, part = 10000;
+	struct kttcp_io io;
+	int c, s, kfd = kttcp_open();
+	struct pollfd pfd;
+	uint8_t *buf = calloc(1, total);
+	ssize_t n = 0, got;
+
+	tcp_pair(&c, &s);
+	for (uint64_t i = 0; i < total; i++)
+		buf[i] = KTTCP_PATTERN(i);
+	while (n < (ssize_t)total && (got = write(c, buf + n, total - n)) > 0)
+		n += got;
+	shutdown(c, SHUT_WR);
+	/*
+	 * The FIN has arrived once the socket reports the peer's close (the
+	 * bytes fit the first receive window, or the FIN would wait behind
+	 * them).
+	 */
+	pfd = (struct pollfd){ .fd = s, .events = POLLRDHUP };
+	poll(&pfd, 1, 5000);
+	/* A RECV of N bytes takes N; the next one the rest, then EOF. */
+	io_init(&io, s, KTTCP_RECV_TRUNC, part);
+	got = ioctl(kfd, KTTCP_IOC_RECV, &io) ? -1 : (ssize_t)io.bytes;
+	check(n == (ssize_t)total && (pfd.revents & POLLRDHUP) &&
+	      got == (ssize_t)part && !(io.status & KTTCP_ST_EOF),
+	      "RECV of %llu bytes in CLOSE_WAIT takes %zd, no EOF yet "
+	      "(wrote %zd, poll %#x, status %#x)", (unsigned long long)part,
+	      got, n, pfd.revents, io.status);
+	io_init(&io, s, KTTCP_RECV_COPY, 0);
+	check(ioctl(kfd, KTTCP_IOC_RECV, &io) == 0 &&
+	      io.bytes == total - part && (io.status & KTTCP_ST_EOF),
+	      "the next RECV: the other %llu of %llu bytes, then EOF",
+	      (unsigned long long)io.bytes, (unsigned long long)total);
+
+	io_init(&io, s, KTTCP_SEND_SENDPAGE, total);
+	n = ioctl(kfd, KTTCP_IOC_SEND, &io);
+	shutdown(s, SHUT_WR);
+	got = 0;
+	while (got < (ssize_t)total + 1) {
+		ssize_t r = read(c, buf, total);
+
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	check(n == 0 && io.bytes == total && got == (ssize_t)total,
+	      "SEND in CLOSE_WAIT to a peer that reads on: sent %llu, "
+	      "it read %zd", (unsigned long long)io.bytes, got);
+	close(c);
+	close(s);
+	close(kfd);
+	free(buf);
 }
 
 /* Free memory in KiB, after dropping caches and draining page lists. */
@@ -627,7 +881,7 @@ int main(int argc, char **argv)
 	unsigned int sm, rm;
 	int kfd;
 
-	ktest_start(argc, argv, "ioctl_test", PLANNED);
+	ktest_start(argc, argv, "ioctl_test", PLANNED - debug_kernel());
 	kfd = kttcp_open();
 	test_info(kfd);
 	test_abi(kfd);
@@ -643,6 +897,7 @@ int main(int argc, char **argv)
 	test_readsock_ulp();
 	test_auto_chunk();
 	test_progress();
+	test_close_wait();
 	test_no_page_leak();
 
 	return tap_done();
