@@ -7,7 +7,8 @@
     mode, within one second, with the bytes done so far;
   - SIGINT ends a zerocopy sender whose peer keeps reading without
     resetting the connection: the peer gets every byte reported (-P 1, 2);
-  - SIGINT ends a receiver whose peer went quiet, in every receive mode;
+  - SIGINT ends a receiver whose peer went quiet, in every receive mode,
+    while it waits inside the module (the peer sent some bytes first);
   - SIGINT ends either end while data flows, in every mode: there TCP
     never blocks and never looks at signals, only kttcp's loop does;
   - a peer that resets mid-transfer: ECONNRESET/EPIPE at the sender, and
@@ -129,23 +130,35 @@ def test_sigint_zerocopy_reading(t):
                 f"{rerr[-300:]}")
 
 
+# What a quiet peer sends before it goes quiet: the receiver has then
+# taken its first bytes and waits inside the module, not in the tool's
+# own wait for the first byte, which would end on a signal or -w whatever
+# the module did.
+QUIET_BYTES = 65536
+
+
 @kt.checks(len(soak.RMODES))
 def test_signal_receiver(t):
     for mode in soak.RMODES:
         port = kt.next_port()
-        r = kt.spawn("b", [kt.KTTCP, "-r", "-m", mode, "-p", str(port)])
+        r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-m", mode, "-p", str(port)])
         kt.listening("b", port)
         peer = kt.spawn("a", [sys.executable, PEER, "quiet", kt.ADDR["b"],
-                              str(port)])
-        kt.accepted("b", port)      # the receiver waits for data now
+                              str(port), str(QUIET_BYTES)])
+        inside = kt.consumed("b", port, QUIET_BYTES)
         r.send_signal(signal.SIGINT)
         rc, secs = soak.exit_within(r, 5)
-        _, _, err = kt.wait(r, 10)
+        _, out, err = kt.wait(r, 10)
         kt.stop(peer, signal.SIGTERM)
         kt.wait(peer, 10)
-        t.check(rc == 130 and secs <= kt.SIGNAL_SECS,
-                f"SIGINT ends a {mode} receiver with a quiet peer in "
-                f"{secs:.2f} s", f"rc={rc} {err[-200:]}")
+        j = kt.parse_json(out) or {}
+        t.check(inside and rc == 130 and secs <= kt.SIGNAL_SECS and
+                j.get("bytes") == QUIET_BYTES,
+                f"SIGINT ends a {mode} receiver waiting in the module for "
+                f"a quiet peer in {secs:.2f} s, with the {QUIET_BYTES} "
+                "bytes it sent first",
+                f"inside={inside} rc={rc} bytes={j.get('bytes')} "
+                f"{err[-200:]}")
 
 
 class FixedMode:
@@ -200,14 +213,18 @@ def test_timeouts(t):
     r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-w", "1", "-m", "readsock",
                        "-p", str(port)])
     kt.listening("b", port)
-    peer = kt.spawn("a", [sys.executable, PEER, "quiet", kt.ADDR["b"], str(port)])
+    peer = kt.spawn("a", [sys.executable, PEER, "quiet", kt.ADDR["b"],
+                          str(port), str(QUIET_BYTES)])
     rc, out, err = kt.wait(r, 30)
     kt.stop(peer, signal.SIGTERM)
     kt.wait(peer, 10)
     j = kt.parse_json(out) or {}
-    t.check(rc == 3 and j.get("status") == "timeout",
-            "-w 1: a receiver whose peer is quiet times out",
-            f"rc={rc} status={j.get('status')} {err[-200:]}")
+    t.check(rc == 3 and j.get("status") == "timeout" and
+            j.get("bytes") == QUIET_BYTES,
+            f"-w 1: a readsock receiver times out in the module when its "
+            f"peer goes quiet after {QUIET_BYTES} bytes",
+            f"rc={rc} status={j.get('status')} bytes={j.get('bytes')} "
+            f"{err[-200:]}")
 
 
 @kt.checks(1)

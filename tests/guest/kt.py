@@ -20,6 +20,7 @@ flake.
 import ctypes
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -242,6 +243,23 @@ def sending(host, port, timeout=20.0, count=1):
     loop (and, with a peer that never reads, about to block there)."""
     return _ss_wait(host, ["state", "established", f"dport = :{port}"],
                     lambda w: len(w) >= 2 and int(w[1]) > 0, timeout, count)
+
+
+def consumed(host, port, n, timeout=20.0):
+    """Wait until host's connection on its port has received @n bytes or
+    more and holds none unread (ss: bytes_received, Recv-Q 0): a kttcp
+    receiver there has taken them, so it is inside the module's receive
+    loop, past the tool's own wait for the first byte."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(on(host, ["ss", "-Htni", "state", "established",
+                                       f"sport = :{port}"]),
+                             capture_output=True, text=True).stdout
+        got = re.search(r"bytes_received:(\d+)", out)
+        if got and int(got.group(1)) >= n and out.split()[0] == "0":
+            return True
+        time.sleep(0.05)
+    return False
 
 
 _port = [23000]

@@ -21,7 +21,8 @@ peer.  This one plays the parts the tests need:
                                         (full windows)
     peer.py reset PORT N                accept, read N bytes, then reset
                                         the connection (SO_LINGER 0)
-    peer.py quiet HOST PORT             connect, send nothing, keep open
+    peer.py quiet HOST PORT [N]         connect, send N pattern bytes (0),
+                                        then nothing, keep open
     peer.py rstsource HOST PORT N       connect, send N pattern bytes, then
                                         reset the connection
     peer.py urgent HOST PORT N [--mss M]
@@ -183,7 +184,9 @@ def main(a):
     elif a[0] == "reset":
         reset(int(a[1]), int(a[2]))
     elif a[0] == "quiet":
-        hold(connect(a[1], int(a[2])))
+        c = connect(a[1], int(a[2]))
+        c.sendall(pattern(0, int(a[3]) if len(a) > 3 else 0))
+        hold(c)
     else:
         raise SystemExit(__doc__)
 

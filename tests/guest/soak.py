@@ -424,9 +424,10 @@ def round_signal(rng, tally):
 def round_rxquiet(rng, tally):
     mode = rng.choice(RMODES)
     r, port = receiver(mode)
+    # Some bytes first, so that the receiver waits in the module.
     peer = kt.spawn("a", [sys.executable, PEER, "quiet", kt.ADDR["b"],
-                          str(port)])
-    kt.accepted("b", port)          # the receiver waits for data now
+                          str(port), "65536"])
+    inside = kt.consumed("b", port, 65536)
     r.send_signal(signal.SIGINT)
     rc, secs = exit_within(r, 5)
     if rc is None:
@@ -436,7 +437,8 @@ def round_rxquiet(rng, tally):
     kt.wait(peer, 10)
     tally.fault("SIGINT to a receiver with a quiet peer")
     tally.ended("receiver", rc, kt.parse_json(out))
-    return rc == 130, f"rxquiet {mode}: rc {rc} after {secs:.2f}s"
+    return inside and rc == 130, (f"rxquiet {mode}: rc {rc} after "
+                                  f"{secs:.2f}s (in the module: {inside})")
 
 
 BURST_CALLS = 200
