@@ -37,6 +37,7 @@ What it checks, on real transfers through the tool and the module:
 """
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -200,7 +201,10 @@ def test_timed(t):
             f"{TIMED_OVERRUN} s ({secs} s)")
     # The reporter samples every stream at each tick and once more after
     # the last one has ended (userland/xfer.c), so the intervals run from
-    # 0 without a gap and their bytes add up to the total exactly.
+    # 0 without a gap and their bytes add up to the total exactly.  That
+    # holds whatever the samples said (the last interval reads the final
+    # count): netns.test_intervals_rate checks each interval's bytes
+    # against a link of known rate.
     iv = snd.get("intervals") or []
     total = sum(i["bytes"] for i in iv)
     gapless = bool(iv) and float(iv[0]["start"]) == 0 and all(
@@ -683,6 +687,40 @@ def test_cpu_share(t):
                 f"{x.why()} cpu={cpu} seconds={(x.snd or {}).get('seconds')}")
 
 
+@kt.checks(1)
+def test_cpu_outside(t):
+    """The sender's CPU seconds against the kernel's account of the whole
+    process, as its parent reads it on reaping it (wait4's rusage, what
+    time(1) prints): the tool measures part of its life, so never more,
+    and for a run that keeps a CPU busy from start to end nearly all of
+    it (the rest is starting up and printing).  Its measured span is
+    within the process's life too.  core.test_cpu_share checks only that
+    the tool's percent is its own seconds over its own span."""
+    port = kt.next_port()
+    r = kt.spawn("b", [kt.KTTCP, "-r", "-J", "-m", "trunc", "-p", str(port)])
+    kt.listening("b", port)
+    # No other child of ours is reaped between the two readings.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    s = kt.spawn("a", [kt.KTTCP, "-t", "-J", "-m", "copy", "-T", "2", "-p",
+                       str(port), kt.ADDR["b"]])
+    s_rc, s_out, s_err = kt.wait(s, 60)
+    life = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    kt.wait(r, 30)
+    out = (after.ru_utime - before.ru_utime) + \
+        (after.ru_stime - before.ru_stime)
+    cpu = (kt.parse_json(s_out) or {}).get("cpu") or {}
+    used = (cpu.get("user_seconds") or 0) + (cpu.get("system_seconds") or 0)
+    real = cpu.get("real_seconds") or 0
+    t.check(s_rc == 0 and out > 0.5 and 0.8 * out - 0.05 <= used <=
+            out + 0.01 and 2.0 <= real <= life,
+            f"copy -T 2: the sender's {used:.3f} CPU seconds over "
+            f"{real} s are 0.8-1 of the {out:.3f} s its parent's wait4 "
+            f"counted in its {life:.2f} s of life",
+            f"rc={s_rc} cpu={cpu} {s_err[-300:]!r}")
+
+
 def stream_threads(pid):
     """{N: (Cpus_allowed_list, processor)} of kttcp process pid's stream
     threads (named kttcp/N), as /proc shows them now."""
@@ -958,7 +996,7 @@ def test_compare(t):
 
 TESTS = [test_ioctl_selftest, test_hostile, test_zero_send,
          test_mode_matrix, test_mode_paths, test_zerocopy_small_calls,
-         test_timed, test_omit, test_cpu_share] + \
+         test_timed, test_omit, test_cpu_share, test_cpu_outside] + \
     ([test_5gib] if BIG else []) + \
     [test_ipv6, test_verify_corruption, test_parallel, test_plain_peers,
      test_tool_errors, test_socket_options, test_affinity, test_keep,

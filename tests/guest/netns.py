@@ -9,6 +9,10 @@ transfer checks there: every mode pair, zerocopy completions (all copied:
 veth delivers to a local socket), a timed run, IPv6, parallel streams,
 plain TCP peers and the tool's errors.
 
+Interval reports (-i) and -O against veth limited to a known rate by
+netem: each interval holds what the link moved in it, -O leaves out the
+link's first second and measures its rate.
+
 And what TCP_INFO says limited the sender, with netem (iproute2's tc)
 delaying or dropping what one end of the veth sends:
   - 5 ms of delay and a receiver with -b 4096: the sender's main limit is
@@ -208,7 +212,81 @@ def test_clocks_veth(t):
                     f"{rcv.get('stderr', '')!r}")
 
 
-TESTS = [test_clocks_loop, test_clocks_veth, core.test_mode_matrix, core.test_mode_paths, core.test_timed,
+# Interval reports against the link, not against themselves: each
+# interval's bytes are a difference of the tool's samples of PROGRESS, and
+# the last one reads the final count, so "they add up to the total" holds
+# whatever PROGRESS said.  A link of known rate says what each interval
+# must hold: veth limited by netem to 200 Mbit/s carries 25 MB a second
+# of frames, 23.9 MB of TCP payload (1448 of every 1514 bytes).  The
+# receiver counts what crossed the link; the sender what TCP took, which
+# runs ahead by its send buffer while autotuning grows it.  The first and
+# the last interval (filling the pipe, the short end) are left out; an
+# interval's edges are the reporter's wake-ups, which the emulated guest
+# may delay (a late one makes its interval longer and the next shorter),
+# so each of the receiver's holds 0.7-1.3 of its due, and all together
+# 0.9-1.05; the sender's 0.5-1.5 and 0.8-1.25 (its buffer grows by up to
+# tcp_wmem's 4 MiB).
+IV_RATE = 200e6 / 8 * 1448 / 1514
+
+
+def interval_dues(res):
+    """[(bytes, due)] for the middle intervals of one end's JSON."""
+    iv = (res or {}).get("intervals") or []
+    return [(i["bytes"], IV_RATE * (float(i["end"]) - float(i["start"])))
+            for i in iv[1:-1]]
+
+
+@kt.checks(3)
+def test_intervals_rate(t):
+    with Netem(f"rate {DRAIN_RATE}"):
+        x = kt.Transfer(["-m", "sendpage", "-T", "3", "-i", "0.5"],
+                        ["-m", "trunc", "-i", "0.5"]).run()
+    t.check(x.ok(), f"veth at {DRAIN_RATE}: -T 3 -i 0.5 at both ends",
+            x.why())
+    for end, res, lo, hi, slo, shi in (
+            ("receiver", x.rcv, 0.7, 1.3, 0.9, 1.05),
+            ("sender", x.snd, 0.5, 1.5, 0.8, 1.25)):
+        d = interval_dues(res)
+        got, due = sum(b for b, _ in d), sum(w for _, w in d)
+        t.check(len(d) >= 3 and all(lo * w <= b <= hi * w for b, w in d)
+                and slo * due <= got <= shi * due,
+                f"veth at {DRAIN_RATE}: the {end}'s {len(d)} middle "
+                f"intervals carry what the link moved in them "
+                f"({lo:g}-{hi:g} each; {got / 1e6:.2f} MB of "
+                f"{due / 1e6:.2f} MB due, {slo:g}-{shi:g})",
+                repr([(round(b / 1e6, 2), round(w / 1e6, 2))
+                      for b, w in d]))
+
+
+@kt.checks(3)
+def test_omit_rate(t):
+    """-O 1 against the same link: what each end leaves out is what the
+    link moved in that second, and what it measures is the link's rate
+    (core.test_omit's "measured + omitted = received" holds by the
+    tool's own subtraction).  The sender's omitted second also holds the
+    send buffer it filled (up to tcp_wmem's 4 MiB): 0.8-1.5 of a second's
+    worth; the receiver's 0.8-1.2.  The rates 0.9-1.05."""
+    with Netem(f"rate {DRAIN_RATE}"):
+        x = kt.Transfer(["-m", "sendpage", "-T", "3", "-O", "1"],
+                        ["-m", "trunc", "-O", "1"]).run()
+    t.check(x.ok(), f"veth at {DRAIN_RATE}: -T 3 -O 1 at both ends", x.why())
+    for end, res, hi in (("receiver", x.rcv, 1.2), ("sender", x.snd, 1.5)):
+        res = res or {}
+        om, b = res.get("omitted_bytes") or 0, res.get("bytes") or 0
+        secs = float(res.get("seconds") or 0)
+        rate = b / secs if secs else 0
+        t.check(0.8 * IV_RATE <= om <= hi * IV_RATE and
+                0.9 * IV_RATE <= rate <= 1.05 * IV_RATE,
+                f"veth at {DRAIN_RATE}, -O 1: the {end} leaves out "
+                f"{om / 1e6:.2f} MB (the link's second: "
+                f"{IV_RATE / 1e6:.2f} MB, 0.8-{hi:g} of it) and measures "
+                f"{rate / 1e6:.2f} MB/s (0.9-1.05 of the link's)",
+                repr({k: res.get(k) for k in ("bytes", "omitted_bytes",
+                                              "seconds")}))
+
+
+TESTS = [test_clocks_loop, test_clocks_veth, test_intervals_rate,
+         test_omit_rate, core.test_mode_matrix, core.test_mode_paths, core.test_timed,
          core.test_ipv6, core.test_parallel, core.test_plain_peers,
          core.test_tool_errors, core.test_socket_options, test_limits,
          test_retransmits]

@@ -166,8 +166,10 @@ FLAP_DOWN_AT, FLAP_DOWN_FOR, FLAP_RUN = 1.5, 2.0, 10
 
 
 def after_up(j, up):
-    """Bytes in j's intervals that start at or after @up seconds."""
-    return sum(i.get("bytes", 0) for i in j.get("intervals") or []
+    """Bytes in j's intervals that start at or after @up seconds, but for
+    the last: that one reads the final count, and would hold every byte
+    even if the running counts (PROGRESS) said nothing."""
+    return sum(i.get("bytes", 0) for i in (j.get("intervals") or [])[:-1]
                if float(i["start"]) >= up)
 
 
