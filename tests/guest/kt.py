@@ -250,6 +250,7 @@ def consumed(host, port, n, timeout=20.0):
     more and holds none unread (ss: bytes_received, Recv-Q 0): a kttcp
     receiver there has taken them, so it is inside the module's receive
     loop, past the tool's own wait for the first byte."""
+    load_tcp_diag()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         out = subprocess.run(on(host, ["ss", "-Htni", "state", "established",
