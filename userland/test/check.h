@@ -52,6 +52,8 @@ void test_cpu(void);
 void test_json(void);
 void test_tcpinfo(void);
 void test_compare(void);
+void test_clock(void);
+void test_pin(void);
 void test_cli(const char *kttcp, const char *fake);
 
 /* test_json.c: a strict JSON validator; true if @s is one JSON value. */

@@ -27,6 +27,10 @@
  *                             report as chunk_peak, a for the first such
  *                             transfer of the process, b for the second...
  *                             (the last one for any after it)
+ *   FAKE_KTTCP_PROGRESS_LOG=path
+ *                             each KTTCP_IOC_PROGRESS answer is appended to
+ *                             path as a line "devfd bytes", so that a test
+ *                             knows what the tool was told and when
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -430,12 +434,28 @@ static int fake_xfer(int devfd, struct kttcp_io *io, bool send)
 	return l.err;
 }
 
+static void log_progress(int devfd, uint64_t bytes)
+{
+	const char *path = getenv("FAKE_KTTCP_PROGRESS_LOG");
+	int fd;
+
+	if (!path || !*path)
+		return;
+	fd = real_open("open", path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		       0600);
+	if (fd < 0)
+		return;
+	dprintf(fd, "%d %llu\n", devfd, (unsigned long long)bytes);
+	close(fd);
+}
+
 static int fake_progress(int devfd, struct kttcp_progress *p)
 {
 	if (p->size != sizeof(*p) || p->version != KTTCP_ABI_VERSION)
 		return EINVAL;
 	p->bytes = atomic_load(&progress[devfd]);
 	p->active = atomic_load(&active[devfd]);
+	log_progress(devfd, p->bytes);
 	return 0;
 }
 

@@ -607,6 +607,16 @@ static void test_fake_setup(void)
 	      "fake: -B of a foreign address is a bind failure, exit 2");
 	proc_free(&p);
 
+	/* CPU 1023: not one of this host's (unless it has 1024). */
+	snprintf(args, sizeof(args), "-t -A 1023 -p %d 127.0.0.1",
+		 free_port(AF_INET));
+	run(&p, true, NULL, args);
+	CHECK(p.status == 2 && strstr(p.stderr_text,
+	      "kttcp: -A: CPU 1023 is not one this process may run on (CPUs ") &&
+	      !strstr(p.stderr_text, "connect"),
+	      "fake: -A of a CPU this process may not use: named, exit 2, before any connect");
+	proc_free(&p);
+
 	snprintf(args, sizeof(args), "-t -C nosuchcc -p %d 127.0.0.1",
 		 free_port(AF_INET));
 	run(&p, true, NULL, args);
@@ -845,6 +855,104 @@ static void test_plain_source(void)
 	proc_free(&r);
 }
 
+/*
+ * -w with a fraction, 0.9 s: a transfer that pauses well inside it (a
+ * tenth of a second) is no stall and succeeds; one that stalls, after
+ * its first byte or before it, times out, exit 3, and never before the
+ * 0.9 s (counted from before the bytes were sent: a bound, no race).
+ */
+static void test_fractional_timeout(void)
+{
+	static const char junk[100000];
+	struct proc r;
+	char args[64];
+	int port = free_port(AF_INET), fd;
+	long t0;
+
+	snprintf(args, sizeof(args), "-r -J -w 0.9 -p %d", port);
+	if (CHECK(start_receiver(&r, NULL, args, port),
+		  "-w 0.9: receiver starts")) {
+		fd = plain_source(port, 100000, -1);
+		sleep_ms(100);	/* the pause under test, not a wait */
+		if (fd >= 0 && write(fd, junk, sizeof(junk)) != sizeof(junk))
+			diag("-w 0.9: second write: %s", strerror(errno));
+		close_fd(fd);
+		proc_wait(&r, 5000);
+		if (!CHECK(r.status == 0, "-w 0.9: a pause of 0.1 s is no stall, exit 0"))
+			diag("receiver exit %d, stderr: %s", r.status, r.stderr_text);
+		CHECK_QUERY(r.stdout_text, "d['status'], d['bytes']", "ok 200000",
+			    "-w 0.9: every byte of the paused transfer received");
+	}
+	proc_free(&r);
+
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -w 0.9 -p %d", port);
+	if (CHECK(start_receiver(&r, NULL, args, port),
+		  "-w 0.9 stall: receiver starts")) {
+		t0 = now_ms();
+		fd = plain_source(port, 1000, -1);
+		proc_wait(&r, 5000);
+		CHECK(r.status == 3 && strstr(r.stderr_text,
+		      "kttcp: timed out after 1000 bytes\n") &&
+		      now_ms() - t0 >= 899,
+		      "-w 0.9: a stall after 1000 bytes times out, exit 3, not before 0.9 s");
+		close_fd(fd);
+	}
+	proc_free(&r);
+
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -w 0.9 -p %d", port);
+	if (CHECK(start_receiver(&r, NULL, args, port),
+		  "-w 0.9 no first byte: receiver starts")) {
+		t0 = now_ms();
+		fd = plain_source(port, 0, -1);
+		proc_wait(&r, 5000);
+		CHECK(r.status == 3 && strstr(r.stderr_text,
+		      "kttcp: timed out after 0 bytes\n") &&
+		      now_ms() - t0 >= 899,
+		      "-w 0.9: no first byte times out, exit 3, not before 0.9 s");
+		close_fd(fd);
+	}
+	proc_free(&r);
+}
+
+/*
+ * -O 0.3 with -T 0.5: the sender sends 0.8 s and leaves the first 0.3 s
+ * out.  What it left out plus what it reports is what the receiver got;
+ * its seconds and its CPU's real time are under the 0.8 s it sent for
+ * (the fake's loop runs at least the 0.8 s: without the cut, at least
+ * that).
+ */
+static void test_omit_cli(void)
+{
+	struct proc r, s;
+	char args[96], expr[200], *rbytes;
+	int port = free_port(AF_INET);
+
+	snprintf(args, sizeof(args), "-r -J -p %d", port);
+	if (!CHECK(start_receiver(&r, NULL, args, port), "-O: receiver starts")) {
+		proc_free(&r);
+		return;
+	}
+	snprintf(args, sizeof(args), "-t -J -T 0.5 -O 0.3 -p %d 127.0.0.1", port);
+	run(&s, true, NULL, args);
+	proc_wait(&r, 5000);
+	CHECK(s.status == 0 && r.status == 0, "-O: sender and receiver exit 0");
+	rbytes = json_query(r.stdout_text, "d['bytes']");
+	snprintf(expr, sizeof(expr),
+		 "d['omitted_seconds'], d['omitted_bytes'] > 0, d['bytes'] > 0, d['bytes'] + d['omitted_bytes'] == %s",
+		 rbytes ? rbytes : "None");
+	CHECK_QUERY(s.stdout_text, expr, "0.3 True True True",
+		    "-O: omitted bytes plus reported bytes are what the receiver got");
+	CHECK_QUERY(s.stdout_text,
+		    "d['streams'][0]['omitted_bytes'] == d['omitted_bytes'], 0 < d['seconds'] < 0.8, 0 < d['cpu']['real_seconds'] < 0.8",
+		    "True True True",
+		    "-O: the sender's seconds and CPU real time leave the omitted time out");
+	free(rbytes);
+	proc_free(&r);
+	proc_free(&s);
+}
+
 /* A listener on loopback that accepts but never reads. */
 static int stall_listener(int *port)
 {
@@ -1010,11 +1118,115 @@ static void test_signals(void)
 	proc_free(&r);
 }
 
+/*
+ * The fake's FAKE_KTTCP_PROGRESS_LOG at @path as a python list per
+ * stream, [[bytes, ...], ...]: what each KTTCP_IOC_PROGRESS told the tool,
+ * in order, the streams in the order of their /dev/kttcp descriptors
+ * (opened one per stream, stream 1 first).  NULL if unreadable.
+ */
+static char *progress_log(const char *path)
+{
+	int fds[8], nfd = 0, fd, i, j, tmp;
+	unsigned long long bytes;
+	char *text, *line, *save = NULL;
+	struct capture c;
+	bool first;
+
+	text = slurp(path);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%d %llu", &fd, &bytes) != 2)
+			continue;
+		for (i = 0; i < nfd && fds[i] != fd; i++)
+			;
+		if (i == nfd && nfd < 8)
+			fds[nfd++] = fd;
+	}
+	free(text);
+	for (i = 0; i < nfd; i++)
+		for (j = i + 1; j < nfd; j++)
+			if (fds[j] < fds[i]) {
+				tmp = fds[i];
+				fds[i] = fds[j];
+				fds[j] = tmp;
+			}
+	cap_open(&c);
+	fputc('[', c.f);
+	for (i = 0; i < nfd; i++) {
+		fprintf(c.f, "%s[", i ? ", " : "");
+		text = slurp(path);
+		save = NULL;
+		first = true;
+		for (line = strtok_r(text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (sscanf(line, "%d %llu", &fd, &bytes) != 2 ||
+			    fd != fds[i])
+				continue;
+			fprintf(c.f, "%s%llu", first ? "" : ", ", bytes);
+			first = false;
+		}
+		free(text);
+		fputc(']', c.f);
+	}
+	fputc(']', c.f);
+	text = strdup(cap_text(&c));
+	cap_free(&c);
+	return text;
+}
+
+/*
+ * A sender's -J intervals (@json) against what is known without the
+ * tool's arithmetic: interval k runs from k * @step_ms to (k + 1) * @step_ms
+ * (the last one from there to the end); each stream's bytes in it are
+ * the growth of the counts the fake module reported to the tool's
+ * samples (@log), counts never going backwards (a finished transfer's
+ * progress reads 0) and the samples after a stream ended, or the final
+ * interval's, its final count; that final count, summed over the
+ * streams, is what the receiver (@rjson) got.  Each stream has at least
+ * one sample while it ran (the first interval ends long before -T).
+ */
+static void check_intervals(const char *json, const char *rjson,
+			    const char *log, int step_ms, const char *name)
+{
+	char *samples, *expr = NULL, *rbytes;
+
+	if (!have_python3()) {
+		SKIP(name, "no python3");
+		return;
+	}
+	samples = progress_log(log);
+	rbytes = json_query(rjson, "d['bytes']");
+	if (!samples || !rbytes ||
+	    asprintf(&expr,
+		     "(lambda L, n, acc: ("
+		     "[round(i['start'] * 1000) for i in d['intervals']] == [%d * k for k in range(n)], "
+		     "[round(i['end'] * 1000) for i in d['intervals'][:-1]] == [%d * (k + 1) for k in range(n - 1)], "
+		     "d['intervals'][-1]['end'] > d['intervals'][-1]['start'], "
+		     "len(L) == len(d['streams']) and all(len(l) >= 1 for l in L), "
+		     "[[i['streams'][k]['bytes'] for i in d['intervals']] for k in range(len(L))] == "
+		     "[[b - a for a, b in zip([0] + v, v)] for v in "
+		     "[list(acc(l + [s['bytes']] * (n - len(l)), max)) for l, s in zip(L, d['streams'])]], "
+		     "sum(s['bytes'] for s in d['streams']) == %s))"
+		     "(%s, len(d['intervals']), __import__('itertools').accumulate)",
+		     step_ms, step_ms, rbytes, samples) < 0)
+		expr = NULL;
+	if (expr) {
+		CHECK_QUERY(json, expr, "(True, True, True, True, True, True)", name);
+	} else {
+		CHECK(false, name);
+		diag("progress log %s: %s; receiver bytes: %s", log,
+		     samples ? samples : "unreadable", rbytes ? rbytes : "?");
+	}
+	free(expr);
+	free(samples);
+	free(rbytes);
+}
+
 static void test_intervals(void)
 {
 	struct proc r, s;
-	char args[96];
-	int port = free_port(AF_INET);
+	char args[96], env[200], log[] = "/tmp/kttcp-progress-XXXXXX";
+	int port = free_port(AF_INET), fd;
 
 	snprintf(args, sizeof(args), "-r -q -P 2 -p %d", port);
 	if (CHECK(start_receiver(&r, NULL, args, port),
@@ -1032,8 +1244,12 @@ static void test_intervals(void)
 	}
 	proc_free(&r);
 
+	/* The fake appends to it: empty, and unlinked before each run. */
+	fd = mkstemp(log);
+	close_fd(fd);
+	unlink(log);
 	port = free_port(AF_INET);
-	snprintf(args, sizeof(args), "-r -q -p %d", port);
+	snprintf(args, sizeof(args), "-r -q -J -p %d", port);
 	if (!CHECK(start_receiver(&r, NULL, args, port),
 		   "json: receiver for intervals starts")) {
 		proc_free(&r);
@@ -1042,18 +1258,43 @@ static void test_intervals(void)
 	snprintf(args, sizeof(args), "-t -J -m zerocopy -T 1 -i 0.3 -p %d 127.0.0.1",
 		 port);
 	/* An auto chunk size of the test's choosing (the fake's knob). */
-	run(&s, true, "FAKE_KTTCP_ZC_LEAK=1 FAKE_KTTCP_CHUNK_PEAK=196608", args);
+	snprintf(env, sizeof(env),
+		 "FAKE_KTTCP_ZC_LEAK=1 FAKE_KTTCP_CHUNK_PEAK=196608 FAKE_KTTCP_PROGRESS_LOG=%s",
+		 log);
+	run(&s, true, env, args);
 	proc_wait(&r, 3000);
 	CHECK(s.status == 0 && json_valid(s.stdout_text),
 	      "json: zerocopy sender with intervals is valid JSON");
 	CHECK_HAS(s.stderr_text, "kttcp: note: zerocopy: 3 batches still lent",
 		  "json: detach note on stderr");
-	CHECK_QUERY(s.stdout_text, "len(d['intervals']) >= 3, d['intervals'][0]['end'], d['zerocopy']['outstanding'], d['status'], sum(i['bytes'] for i in d['intervals']) == d['bytes']",
-		    "True 0.3 3 ok True", "json: intervals add up to the total");
+	CHECK_QUERY(s.stdout_text, "len(d['intervals']) >= 3, d['intervals'][0]['end'], d['zerocopy']['outstanding'], d['status']",
+		    "True 0.3 3 ok", "json: intervals, zerocopy and status");
+	check_intervals(s.stdout_text, r.stdout_text, log, 300,
+			"json: intervals: every 0.3 s from 0, each stream's bytes what the module reported");
 	CHECK_QUERY(s.stdout_text, "d['chunk'], d['chunk_auto']", "196608 True",
 		    "json: sender without -l: the auto chunk's peak");
 	proc_free(&r);
 	proc_free(&s);
+
+	/* Two streams: each interval's bytes are its own stream's. */
+	unlink(log);
+	port = free_port(AF_INET);
+	snprintf(args, sizeof(args), "-r -J -P 2 -p %d", port);
+	if (CHECK(start_receiver(&r, NULL, args, port),
+		  "json: 2-stream receiver for intervals starts")) {
+		snprintf(args, sizeof(args), "-t -J -P 2 -T 1 -i 0.25 -p %d 127.0.0.1",
+			 port);
+		snprintf(env, sizeof(env), "FAKE_KTTCP_PROGRESS_LOG=%s", log);
+		run(&s, true, env, args);
+		proc_wait(&r, 3000);
+		CHECK(s.status == 0 && r.status == 0,
+		      "json: 2-stream sender with intervals and its receiver exit 0");
+		check_intervals(s.stdout_text, r.stdout_text, log, 250,
+				"json: 2 streams' intervals: every 0.25 s from 0, each stream's bytes what the module reported for it");
+		proc_free(&s);
+	}
+	proc_free(&r);
+	unlink(log);
 }
 
 /*
@@ -1396,6 +1637,8 @@ void test_cli(const char *kttcp, const char *fake)
 	test_parallel_json();
 	test_plain_sink();
 	test_plain_source();
+	test_fractional_timeout();
+	test_omit_cli();
 	test_stalled_peer();
 	test_reset();
 	test_signals();

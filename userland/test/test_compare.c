@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../compare.h"
+#include "../json.h"
 #include "../opts.h"
 #include "check.h"
 
@@ -44,6 +45,50 @@ static void add(struct compare *c, unsigned int mode, int exit_code,
 static bool near(double a, double b)
 {
 	return fabs(a - b) < 1e-6 * (fabs(b) + 1);
+}
+
+/* A run of @bytes in @ms milliseconds, nothing else known. */
+static void add_bytes(struct compare *c, unsigned int mode, uint64_t bytes,
+		      uint64_t ms)
+{
+	struct kttcp_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.bytes = bytes;
+	r.elapsed_ns = ms * 1000000;
+	r.host_busy_us = -1;
+	r.host_busy = -1;
+	compare_add(c, mode, &r);
+}
+
+/*
+ * The JSON's bits per second are whole numbers, rounded: 100000000 and
+ * 100000001 bytes in 8 s are 100000000 and 100000001 bit/s, their
+ * median 100000000.5, so 100000001.
+ */
+static void test_compare_json(void)
+{
+	unsigned int modes[] = { KTTCP_SEND_COPY };
+	struct jw w = { .one_line = true };
+	struct capture cap;
+	struct compare c;
+
+	if (compare_init(&c, modes, 1, 2)) {
+		CHECK(false, "compare json: init");
+		return;
+	}
+	add_bytes(&c, KTTCP_SEND_COPY, 100000000, 8000);
+	add_bytes(&c, KTTCP_SEND_COPY, 100000001, 8000);
+	w.f = cap_open(&cap);
+	jw_open(&w, NULL, '{');
+	compare_json(&w, &c);
+	jw_close(&w, '}');
+	CHECK_QUERY(cap_text(&cap),
+		    "d['comparison'][0]['bits_per_second'], d['comparison'][0]['service_demand_host'], d['comparison'][0]['against_first']",
+		    "{'median': 100000001, 'min': 100000000, 'max': 100000001} None None",
+		    "compare json: the median of two runs rounded to whole bits/s; unknown figures null");
+	cap_free(&cap);
+	compare_free(&c);
 }
 
 void test_compare(void)
@@ -121,4 +166,5 @@ void test_compare(void)
 	      near(d.throughput, 0) && near(d.cpu_per_byte, -75),
 	      "compare: CPU per byte of our own when the host's is unknown");
 	compare_free(&c);
+	test_compare_json();
 }

@@ -4,11 +4,13 @@
  * python3 as a second opinion when it is installed.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../json.h"
 #include "check.h"
 
 static const char *ws(const char *p)
@@ -224,6 +226,24 @@ void check_query(const char *text, const char *expr, const char *want,
 	free(q);
 }
 
+/* jw: a figure that is no number (a 0/0, an overflow) is null. */
+static void test_writer(void)
+{
+	struct capture c;
+	struct jw w = { .f = cap_open(&c), .one_line = true };
+
+	jw_open(&w, NULL, '{');
+	jw_double(&w, "inf", INFINITY);
+	jw_double(&w, "nan", NAN);
+	jw_double(&w, "x", 2.5);
+	jw_secs(&w, "us", 10000, 1000000);
+	jw_close(&w, '}');
+	CHECK_STR(cap_text(&c),
+		  "{\"inf\": null, \"nan\": null, \"x\": 2.50, \"us\": 0.010000}",
+		  "writer: inf and nan as null, %.2f, microseconds to 6 places");
+	cap_free(&c);
+}
+
 void test_json(void)
 {
 	CHECK(json_valid("{\"a\": [1, -2.5e3, true, null, \"x\\u00e9\"], \"b\": {}}"),
@@ -235,4 +255,5 @@ void test_json(void)
 	CHECK(!json_valid("{\"a\": \"\t\"}"), "validator: rejects raw control char");
 	CHECK(!json_valid("{} {}"), "validator: rejects two objects");
 	CHECK(!json_valid("{\"a\": 1"), "validator: rejects truncation");
+	test_writer();
 }

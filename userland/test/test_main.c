@@ -19,7 +19,7 @@
  * other number of checks fails, which is how a check that silently stops
  * running (a group returning early, a lost branch) gets noticed.
  */
-#define PLANNED_CHECKS	532
+#define PLANNED_CHECKS	574
 
 static int passed, failed, skipped;
 
@@ -143,6 +143,8 @@ int main(int argc, char **argv)
 	test_json();
 	test_tcpinfo();
 	test_compare();
+	test_clock();
+	test_pin();
 	if (argc > 1)
 		test_cli(argv[1], argc > 2 ? argv[2] : NULL);
 	if (ran() != PLANNED_CHECKS)

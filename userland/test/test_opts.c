@@ -217,6 +217,9 @@ static void test_good_lines(void)
 	CHECK(parse(&o, "-t -m sendpage h") == 0 && !opts_compare(&o) &&
 	      parse(&o, "-r -k -m trunc") == 0 && !opts_compare(&o),
 	      "argv: one mode once is one transfer, not a comparison");
+	CHECK(parse(&o, "-t -C abcdefghijklmno h") == 0 &&
+	      strcmp(o.congestion, "abcdefghijklmno") == 0,
+	      "argv: -C of 15 characters, the longest the kernel takes");
 	CHECK(parse(&o, "-t -T 0.01 -w 0.01 -M 88 h") == 0 &&
 	      o.duration_ns == 10000000ULL && o.timeout_ns == 10000000ULL &&
 	      o.mss == 88, "argv: -T, -w and -M at their floors");
@@ -280,6 +283,9 @@ static void test_bad_lines(void)
 	bad_line("-r -w abc", "-w: invalid number of seconds 'abc'");
 	bad_line("-t -M 70000 h", "-M: '70000' is out of range");
 	bad_line("-t -C averyveryverylongname h", "-C: invalid congestion control name");
+	/* TCP_CA_NAME_MAX is 16 with the NUL: the kernel would cut it. */
+	bad_line("-t -C abcdefghijklmnop h", "-C: invalid congestion control name 'abcdefghijklmnop'");
+	bad_line("-t -k h", "-k is for the receiver (-r) only");
 	bad_line("-t -A 0,x h", "-A: invalid CPU list '0,x' (CPU numbers separated by commas, e.g. 0,2)");
 	bad_line("-r -A 0,", "-A: invalid CPU list '0,'");
 	bad_line("-r -A -1", "-A: invalid CPU list '-1'");

@@ -344,6 +344,19 @@ static void test_tally(void)
 	result_tally(&r);
 	CHECK(r.status == RS_ERROR, "tally: EAGAIN without -w is an error");
 
+	/*
+	 * Two streams, one timed out and one reset: the run failed (an
+	 * error beats a timeout), and says so of the reset stream.
+	 */
+	three_result(&r, s3, iv, ivb);
+	s3[0].error = EAGAIN;
+	s3[0].status = KTTCP_ST_VALID;
+	r.timeouts_set = true;
+	result_tally(&r);
+	CHECK(r.status == RS_ERROR && r.exit_code == 3 &&
+	      strcmp(r.error, "stream 2: Connection reset by peer") == 0,
+	      "tally: a reset stream beats a timed-out one: error, naming the reset");
+
 	zc_result(&r, &s);
 	s.status |= KTTCP_ST_MISMATCH;
 	s.mismatch_at = 4097;
@@ -462,6 +475,10 @@ static void test_json_out(void)
 	CHECK_QUERY(j, "len(d['intervals']), d['intervals'][0]['bytes'], d['intervals'][1]['end'], [s['bytes'] for s in d['intervals'][1]['streams']], d['intervals'][0]['bits_per_second']",
 		    "2 4194304 2.0 [0, 1048576, 1048576] 33554432",
 		    "json 3 streams: intervals");
+	/* [1, 2] s: 2 MiB, 1 MiB of stream 2 and 3 each, in that second. */
+	CHECK_QUERY(j, "d['intervals'][1]['bits_per_second'], [s['bits_per_second'] for s in d['intervals'][1]['streams']]",
+		    "16777216 [0, 8388608, 8388608]",
+		    "json 3 streams: an interval's rates over its own second");
 	CHECK_QUERY(j, "d['intervals'][1]['streams'][0]['tcp'], d['intervals'][1]['streams'][1]['tcp']",
 		    "{'retransmits': 1, 'rtt_us': 901, 'snd_cwnd': 21} None",
 		    "json 3 streams: each interval's TCP_INFO per stream (null where unread)");

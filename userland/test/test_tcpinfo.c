@@ -61,6 +61,29 @@ static void test_shares(void)
 	      l.main == TCP_LIMIT_SNDBUF,
 	      "limits: of the busy time when it is the longer, main the send buffer");
 
+	/*
+	 * Between tenths: 1.4514 s of 2 s is 72.57%, 0.061 s is 3.05%:
+	 * rounded 72.6% and 3.1% (truncated they would be 72.5 and 3.0);
+	 * neither is the rest, 24.3%.
+	 */
+	st = stats(2 * S, 1451400, 61000);
+	ok = tcp_limits_of(&st, 2 * NS, &l);
+	CHECK(ok && l.permille[TCP_LIMIT_RWND] == 726 &&
+	      l.permille[TCP_LIMIT_SNDBUF] == 31 &&
+	      l.permille[TCP_LIMIT_NEITHER] == 243,
+	      "limits: 72.57% and 3.05% round to 72.6 and 3.1, neither the rest");
+
+	/*
+	 * 69.95% and 30.05% of 1 s both round up, to 70.0 and 30.1: over
+	 * 100% by rounding alone, so the send buffer gives the tenth back.
+	 */
+	st = stats(1 * S, 699500, 300500);
+	ok = tcp_limits_of(&st, 1 * NS, &l);
+	CHECK(ok && l.permille[TCP_LIMIT_RWND] == 700 &&
+	      l.permille[TCP_LIMIT_SNDBUF] == 300 &&
+	      l.permille[TCP_LIMIT_NEITHER] == 0,
+	      "limits: two shares rounded up past 100% are cut back to 100");
+
 	st = stats(2 * S, 1450000, 60000);
 	st.have_limits = false;
 	CHECK(!tcp_limits_of(&st, 2 * NS, &l),
@@ -92,6 +115,13 @@ static void test_lines(void)
 	CHECK_STR(cap_text(&c),
 		  "kttcp: stream 2: TCP cubic, RTT 1.234 ms (variation 0.056), cwnd 10 segments, MSS 65483 sent, 536 received, delivery rate 1000 Mbits/sec, 7 segments retransmitted\n",
 		  "per-stream TCP line (-v)");
+	cap_free(&c);
+
+	st = stats(2 * S, 1451400, 61000);
+	report_limits_line(cap_open(&c), &st, 2 * NS);
+	CHECK_STR(cap_text(&c),
+		  "kttcp: limited by the receive window 72.6%, the send buffer 3.1%, neither 24.3% of the time (main limit: the receive window); 0 segments retransmitted\n",
+		  "limits line: shares between tenths rounded");
 	cap_free(&c);
 
 	st.have_limits = false;
@@ -153,6 +183,70 @@ static void test_sum(void)
 	cap_free(&c);
 }
 
+/*
+ * One stream's TCP figures in the JSON: the delivery rate TCP gives in
+ * bytes per second as bits (3000000 B/s: 24000000 bit/s), the RTT and
+ * its variation each as given, the limit shares (72.57%, 3.05% of 2 s)
+ * to their rounded tenth.
+ */
+static void test_json_figures(void)
+{
+	struct stream_result s;
+	struct kttcp_result r;
+	struct capture c;
+	const char *j;
+
+	memset(&r, 0, sizeof(r));
+	memset(&s, 0, sizeof(s));
+	s.id = 1;
+	s.ran = s.valid = true;
+	s.status = KTTCP_ST_VALID;
+	s.bytes = 1 << 20;
+	s.elapsed_ns = 2 * NS;
+	s.tcp = stats(2 * S, 1451400, 61000);
+	s.tcp.delivery_rate = 3000000;
+	s.tcp.rtt_us = 250;
+	s.tcp.rttvar_us = 37;
+	s.tcp.snd_cwnd = 10;
+	r.sender = true;
+	r.mode = "copy";
+	r.nstreams = 1;
+	r.streams = &s;
+	result_tally(&r);
+	report_json(cap_open(&c), &r);
+	j = cap_text(&c);
+	CHECK_QUERY(j, "d['streams'][0]['tcp']['delivery_rate_bits_per_second'], d['streams'][0]['tcp']['rtt_us'], d['streams'][0]['tcp']['rttvar_us']",
+		    "24000000 250 37",
+		    "json: a stream's delivery rate in bits/s, RTT and its variation");
+	CHECK_QUERY(j, "d['streams'][0]['tcp']['limited'], d['tcp']['limited'] == d['streams'][0]['tcp']['limited']",
+		    "{'receive_window_percent': 72.6, 'send_buffer_percent': 3.1, 'neither_percent': 24.3, 'main': 'receive_window'} True",
+		    "json: limit shares between tenths rounded, stream and total");
+	cap_free(&c);
+}
+
+/*
+ * -O: what the socket did after the omitted time, its counts less those
+ * read when the time ended; never below zero.
+ */
+static void test_sub(void)
+{
+	struct tcp_stats st = stats(3 * S, 2 * S, 500000);
+	struct tcp_stats early = stats(1 * S, 1500000, 100000);
+
+	st.retrans = 10;
+	early.retrans = 4;
+	tcp_stats_sub(&st, &early);
+	CHECK(st.busy_us == 2 * S && st.rwnd_limited_us == 500000 &&
+	      st.sndbuf_limited_us == 400000 && st.retrans == 6,
+	      "tcp_stats_sub: busy, limited times and retransmits after -O's time");
+	early = stats(4 * S, 3 * S, 600000);
+	early.retrans = 7;
+	tcp_stats_sub(&st, &early);
+	CHECK(st.busy_us == 0 && st.rwnd_limited_us == 0 &&
+	      st.sndbuf_limited_us == 0 && st.retrans == 0,
+	      "tcp_stats_sub: never below zero");
+}
+
 /* TCP_INFO of a real connection; its congestion control from /proc. */
 static void test_read(void)
 {
@@ -195,5 +289,7 @@ void test_tcpinfo(void)
 	test_shares();
 	test_lines();
 	test_sum();
+	test_json_figures();
+	test_sub();
 	test_read();
 }
