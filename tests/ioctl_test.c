@@ -26,7 +26,9 @@
  *  - KTTCP_IOC_PROGRESS counts a file's bytes, and shows a transfer
  *    active while it runs;
  *  - in CLOSE_WAIT (the peer closed) a RECV takes what is left, N bytes
- *    when asked for N, then EOF, and a SEND still reaches the peer.
+ *    when asked for N, then EOF, and a SEND still reaches the peer;
+ *  - a signal ends a transfer with EINTR and its bytes, never a restart,
+ *    even under SA_RESTART, and also one that TCP never makes wait.
  * Starts with the TAP plan "1..N", ends with "N passed, N failed, 0 skipped";
  * exit status 1 if anything failed or fewer checks ran than planned.
  */
@@ -46,6 +48,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -57,7 +60,7 @@
  * Every check main() runs, counted by hand: bump it with each new check
  * (one is not run on the debug kernel: test_auto_chunk_shrinks()).
  */
-#define PLANNED 82
+#define PLANNED 87
 
 /*
  * A connection whose far end a child reads with read() until EOF; with
@@ -92,12 +95,35 @@ static int tcp_pair_drained(void)
 	return tcp_pair_reader(0);
 }
 
-/* Expect ioctl to fail with @want. */
+/* SIGALRM interrupts an ioctl (no SA_RESTART) and does nothing else. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void alarm_interrupts(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL))
+		die("sigaction");
+}
+
+/*
+ * Expect ioctl to fail with @want, at once: one that bad input should
+ * refuse but that runs instead (a transfer on a socket whose peer sends
+ * nothing) ends after 10 s with EINTR, a failed check and not a hang.
+ */
 static void expect_errno(int kfd, unsigned long cmd, void *arg, int want,
 			 const char *what)
 {
-	int rc = ioctl(kfd, cmd, arg);
-	int e = errno;
+	int rc, e;
+
+	alarm(10);
+	rc = ioctl(kfd, cmd, arg);
+	e = errno;
+	alarm(0);
 
 	check(rc == -1 && e == want, "%s: %s (got %s)", what, strerror(want),
 	      rc == -1 ? strerror(e) : "success");
@@ -492,7 +518,9 @@ static void test_readsock_ulp(void)
 	expect_errno(kfd, KTTCP_IOC_RECV, &io, EOPNOTSUPP,
 		     "RECV readsock on a kTLS socket");
 	io_init(&io, s, KTTCP_RECV_TRUNC, sizeof(buf));
+	alarm(10);	/* bytes taken after all would leave it waiting */
 	rc = ioctl(kfd, KTTCP_IOC_RECV, &io);
+	alarm(0);
 	check(rc == 0 && io.bytes == sizeof(buf),
 	      "... and none of its bytes taken: trunc gets all %llu",
 	      (unsigned long long)io.bytes);
@@ -817,6 +845,139 @@ static void test_close_wait(void)
 	free(buf);
 }
 
+/*
+ * "A signal ends a transfer with EINTR, never a restart" (kttcp_main.c),
+ * even for a handler installed with SA_RESTART, which restarts what
+ * returns -ERESTARTSYS: a restarted transfer would start counting afresh
+ * and the bytes done would be lost.  Each receive mode waits for a peer
+ * that sent 4 KiB and went quiet, and a send for one that reads nothing;
+ * a timer with SA_RESTART fires after 0.3 s.  A watchdog child's SIGUSR1
+ * (no SA_RESTART) ends a restarted call after 5 s.
+ */
+static void no_restart_one(int kfd, unsigned long cmd, unsigned int mode,
+			   const char *what)
+{
+	struct itimerval it = { .it_value = { .tv_usec = 300000 } };
+	char b[4096] = { 0 };
+	struct kttcp_io io;
+	int c, s, rc, e;
+	double t0;
+	pid_t dog;
+
+	tcp_pair(&c, &s);
+	if (cmd == KTTCP_IOC_RECV && write(c, b, sizeof(b)) != sizeof(b))
+		die("write");
+	io_init(&io, cmd == KTTCP_IOC_RECV ? s : c, mode,
+		cmd == KTTCP_IOC_RECV ? 0 : 1ULL << 40);
+	dog = fork();
+	if (dog == 0) {
+		sleep(5);
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	t0 = now();
+	setitimer(ITIMER_REAL, &it, NULL);
+	rc = ioctl(kfd, cmd, &io);
+	e = errno;
+	kill(dog, SIGKILL);
+	waitpid(dog, NULL, 0);
+	check(rc == -1 && e == EINTR && now() - t0 < 3 &&
+	      (io.status & KTTCP_ST_SIGNAL) && io.error == EINTR &&
+	      (cmd != KTTCP_IOC_RECV || io.bytes == sizeof(b)),
+	      "%s: a signal whose handler has SA_RESTART ends it with EINTR "
+	      "after %.2f s, not a restart (%s, status %#x, error %d, "
+	      "%llu bytes)", what, now() - t0, rc ? strerror(e) : "success",
+	      io.status, io.error, (unsigned long long)io.bytes);
+	close(c);
+	close(s);
+}
+
+/*
+ * The loop itself must see a signal, between calls: TCP notices one only
+ * when it waits, and a receive whose stream is all queued, then EOF, never
+ * waits.  24 MiB are queued (net.core.rmem_max raised for a receive
+ * buffer that holds them, then put back), and a verifying receive in
+ * 4 KiB calls (6144 of them, tens of milliseconds) gets a signal after
+ * 1 ms: it ends with EINTR and part of the stream, not with all of it.
+ */
+static void test_signal_between_calls(void)
+{
+	struct itimerval it = { .it_value = { .tv_usec = 1000 } };
+	const int total = 24 << 20;
+	int c, s, big = 48 << 20, rc, e, kfd = kttcp_open();
+	char old[64] = "", want[32];
+	struct pollfd pfd;
+	struct kttcp_io io;
+	FILE *f;
+
+	f = fopen("/proc/sys/net/core/rmem_max", "r+");
+	if (!f || !fgets(old, sizeof(old), f))
+		die("/proc/sys/net/core/rmem_max");
+	snprintf(want, sizeof(want), "%d\n", big);
+	rewind(f);
+	fputs(want, f);
+	fflush(f);
+	tcp_pair(&c, &s);
+	if (setsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big)))
+		die("SO_RCVBUF");
+	if (fork() == 0) {
+		uint8_t *buf = malloc(total);
+		ssize_t n = 0, k;
+
+		close(s);
+		for (k = 0; k < total; k++)
+			buf[k] = KTTCP_PATTERN(k);
+		while (n < total && (k = write(c, buf + n, total - n)) > 0)
+			n += k;
+		shutdown(c, SHUT_WR);
+		_exit(n == total ? 0 : 1);
+	}
+	close(c);
+	/* All of it is queued once the FIN, which follows it, is in. */
+	pfd = (struct pollfd){ .fd = s, .events = POLLRDHUP };
+	poll(&pfd, 1, 20000);
+	rewind(f);
+	fputs(old, f);
+	fclose(f);
+	io_init(&io, s, KTTCP_RECV_COPY, 0);
+	io.flags = KTTCP_F_VERIFY;
+	io.chunk = 4096;
+	setitimer(ITIMER_REAL, &it, NULL);
+	rc = ioctl(kfd, KTTCP_IOC_RECV, &io);
+	e = errno;
+	check((pfd.revents & POLLRDHUP) && rc == -1 && e == EINTR &&
+	      (io.status & KTTCP_ST_SIGNAL) && io.bytes < (uint64_t)total &&
+	      !(io.status & KTTCP_ST_MISMATCH),
+	      "a signal ends a receive that never waits (all queued, then "
+	      "EOF) between calls: %s after %llu of %d bytes",
+	      rc ? strerror(e) : "success", (unsigned long long)io.bytes,
+	      total);
+	close(s);
+	close(kfd);
+	wait(NULL);
+}
+
+static void test_no_restart(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	struct sigaction usr = { .sa_handler = on_alarm };
+	int kfd = kttcp_open();
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&usr.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) || sigaction(SIGUSR1, &usr, NULL))
+		die("sigaction");
+	no_restart_one(kfd, KTTCP_IOC_RECV, KTTCP_RECV_COPY, "RECV copy");
+	no_restart_one(kfd, KTTCP_IOC_RECV, KTTCP_RECV_TRUNC, "RECV trunc");
+	no_restart_one(kfd, KTTCP_IOC_RECV, KTTCP_RECV_READSOCK,
+		       "RECV readsock");
+	no_restart_one(kfd, KTTCP_IOC_SEND, KTTCP_SEND_COPY,
+		       "SEND copy to a peer that reads nothing");
+	alarm_interrupts();
+	signal(SIGUSR1, SIG_DFL);
+	close(kfd);
+}
+
 /* Free memory in KiB, after dropping caches and draining page lists. */
 static long free_kib(void)
 {
@@ -882,6 +1043,7 @@ int main(int argc, char **argv)
 	int kfd;
 
 	ktest_start(argc, argv, "ioctl_test", PLANNED - debug_kernel());
+	alarm_interrupts();
 	kfd = kttcp_open();
 	test_info(kfd);
 	test_abi(kfd);
@@ -898,6 +1060,8 @@ int main(int argc, char **argv)
 	test_auto_chunk();
 	test_progress();
 	test_close_wait();
+	test_no_restart();
+	test_signal_between_calls();
 	test_no_page_leak();
 
 	return tap_done();
