@@ -1,6 +1,11 @@
-"""tests/mutants/tool.py: breakages of the tool, userland/, that the unit tests must catch (scripts/mutants)."""
+"""tests/mutants/tool.py: breakages of the tool, userland/ (scripts/mutants).
 
-from common import Mutant, UNIT
+Most are the unit tests' to catch; the last ones break figures that only
+an outside observer can check, and are caught in a lab guest: interval
+reports and -O against a link of known rate, CPU seconds against the
+parent's wait4."""
+
+from common import Mutant, UNIT, guest
 
 MUTANTS = [
     # --- the tool: figures, JSON, exit codes (unit tests) -------------
@@ -186,4 +191,17 @@ MUTANTS = [
            "(int)((o->timeout_ns + 999999) / 1000000)",
            "(int)(o->timeout_ns / 1000000000 * 1000)", UNIT,
            "the receiver's wait for the first byte drops -w's fraction"),
+
+    # --- figures only an outside observer can check (lab guests) -------
+    Mutant("progress-halved", "userland/xfer.c",
+           "\t*bytes = p.bytes;", "\t*bytes = p.bytes / 2;",
+           guest("netns:netns", "test_intervals_rate", "test_omit_rate"),
+           "running counts halved: intervals and -O's omitted bytes wrong, "
+           "while they still add up to the total"),
+    Mutant("cpu-sys-from-user", "userland/cpu.c",
+           "\t*sys_us = delta(tv_us(&a->ru_stime), tv_us(&b->ru_stime));",
+           "\t*sys_us = delta(tv_us(&a->ru_utime), tv_us(&b->ru_utime));",
+           guest("loop:core", "test_cpu_outside"),
+           "system CPU seconds read from the user ones (the percent still "
+           "agrees with them)"),
 ]
