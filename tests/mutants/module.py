@@ -1,6 +1,6 @@
 """tests/mutants/module.py: breakages of kttcp.ko that a lab guest must catch (scripts/mutants)."""
 
-from common import Mutant, CORE, FAULTS, HOSTILE, IOCTL, SOAK, guest
+from common import Mutant, HOSTILE, IOCTL, SOAK, guest
 
 # core.py's kprobes on the kernel's page-reference and zerocopy paths.
 MODE_PATHS = guest("loop:core", "test_mode_paths")
@@ -131,9 +131,6 @@ MUTANTS = [
            "a page set that holds no whole number of periods"),
 
     # --- the send loop (kttcp_send.c, kttcp_compat.h) -----------------------
-    Mutant("eagain-progress-fails", "module/kttcp_send.c",
-           "\t\tif (n == -EAGAIN &&\n", "\t\tif (0 && n == -EAGAIN &&\n",
-           HOSTILE, "SO_SNDTIMEO ends a send whose peer is slow, not stalled"),
     Mutant("auto-chunk-never-shrinks", "module/kttcp_send.c",
            "\t\tx->chunk /= 2;", "\t\tx->chunk /= 1;", IOCTL,
            "the auto chunk never shrinks on a slower path"),
@@ -160,7 +157,7 @@ MUTANTS = [
            "the last completion's wait gives up on a slow peer that ACKs"),
     Mutant("zc-reset-status-lost", "module/kttcp_zc.c",
            "\tio->status |= KTTCP_ST_ZC_RESET;", "\tio->status |= 0;",
-           FAULTS, "a zerocopy send that reset its socket does not say so"),
+           guest("loop:faults", "test_timeouts"), "a zerocopy send that reset its socket does not say so"),
     Mutant("zc-detached-status-lost", "module/kttcp_zc.c",
            "\t\tio->status |= KTTCP_ST_ZC_DETACHED;", "\t\tio->status |= 0;",
            HOSTILE, "a zerocopy send that left pages lent does not say so"),
