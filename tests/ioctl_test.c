@@ -110,6 +110,20 @@ static void alarm_interrupts(void)
 		die("sigaction");
 }
 
+/* Write @val to /proc/sys file @path; its old value goes to @old. */
+static void sysctl_swap(const char *path, const char *val, char *old,
+			size_t len)
+{
+	FILE *f = fopen(path, "r+");
+
+	if (!f || (old && !fgets(old, (int)len, f)))
+		die(path);
+	rewind(f);
+	fputs(val, f);
+	if (fclose(f))
+		die(path);
+}
+
 /*
  * Expect ioctl to fail with @want, at once: one that bad input should
  * refuse but that runs instead (a transfer on a socket whose peer sends
@@ -896,65 +910,109 @@ static void no_restart_one(int kfd, unsigned long cmd, unsigned int mode,
  * The loop itself must see a signal, between calls: TCP notices one only
  * when it waits, and a receive whose stream is all queued, then EOF, never
  * waits.  24 MiB are queued (net.core.rmem_max raised for a receive
- * buffer that holds them, then put back), and a verifying receive in
- * 4 KiB calls (6144 of them, tens of milliseconds) gets a signal after
- * 1 ms: it ends with EINTR and part of the stream, not with all of it.
+ * buffer that holds them, then put back), and a verifying receive takes
+ * them in 4 KiB calls (6144 of them).  A watcher sharing the open file
+ * signals the receiver once PROGRESS shows it started and less than half
+ * done: the receive must end with EINTR and part of the stream.  (A timer
+ * set before the call could fire before it, on a loaded debug kernel.)
+ * A try where the watcher saw the receive past half before it could
+ * signal decides nothing, and is made again, up to SIG_TRIES times.
  */
-static void test_signal_between_calls(void)
+#define SIG_TRIES	5
+#define SIG_TOTAL	(24 << 20)
+
+/* Queue SIG_TOTAL pattern bytes and a FIN on a new pair; the receiving end. */
+static int queued_stream(void)
 {
-	struct itimerval it = { .it_value = { .tv_usec = 1000 } };
-	const int total = 24 << 20;
-	int c, s, big = 48 << 20, rc, e, kfd = kttcp_open();
+	int c, s, big = 2 * SIG_TOTAL;
 	char old[64] = "", want[32];
 	struct pollfd pfd;
-	struct kttcp_io io;
-	FILE *f;
 
-	f = fopen("/proc/sys/net/core/rmem_max", "r+");
-	if (!f || !fgets(old, sizeof(old), f))
-		die("/proc/sys/net/core/rmem_max");
 	snprintf(want, sizeof(want), "%d\n", big);
-	rewind(f);
-	fputs(want, f);
-	fflush(f);
+	sysctl_swap("/proc/sys/net/core/rmem_max", want, old, sizeof(old));
 	tcp_pair(&c, &s);
 	if (setsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big)))
 		die("SO_RCVBUF");
 	if (fork() == 0) {
-		uint8_t *buf = malloc(total);
+		uint8_t *buf = malloc(SIG_TOTAL);
 		ssize_t n = 0, k;
 
 		close(s);
-		for (k = 0; k < total; k++)
+		for (k = 0; k < SIG_TOTAL; k++)
 			buf[k] = KTTCP_PATTERN(k);
-		while (n < total && (k = write(c, buf + n, total - n)) > 0)
+		while (n < SIG_TOTAL &&
+		       (k = write(c, buf + n, SIG_TOTAL - n)) > 0)
 			n += k;
 		shutdown(c, SHUT_WR);
-		_exit(n == total ? 0 : 1);
+		_exit(n == SIG_TOTAL ? 0 : 1);
 	}
 	close(c);
 	/* All of it is queued once the FIN, which follows it, is in. */
 	pfd = (struct pollfd){ .fd = s, .events = POLLRDHUP };
 	poll(&pfd, 1, 20000);
-	rewind(f);
-	fputs(old, f);
-	fclose(f);
-	io_init(&io, s, KTTCP_RECV_COPY, 0);
-	io.flags = KTTCP_F_VERIFY;
-	io.chunk = 4096;
-	setitimer(ITIMER_REAL, &it, NULL);
-	rc = ioctl(kfd, KTTCP_IOC_RECV, &io);
-	e = errno;
-	check((pfd.revents & POLLRDHUP) && rc == -1 && e == EINTR &&
-	      (io.status & KTTCP_ST_SIGNAL) && io.bytes < (uint64_t)total &&
+	sysctl_swap("/proc/sys/net/core/rmem_max", old, NULL, 0);
+	wait(NULL);
+	if (!(pfd.revents & POLLRDHUP))
+		die("24 MiB and a FIN never all arrived");
+	return s;
+}
+
+/*
+ * Watch @kfd's PROGRESS; once it moves, SIGALRM the parent if the
+ * transfer is not yet half done.  Exits 0 if it signalled, 1 if too late.
+ */
+static void signal_watcher(int kfd)
+{
+	struct kttcp_progress p = { .size = sizeof(p),
+				    .version = KTTCP_ABI_VERSION };
+	double end = now() + 20;
+
+	while (now() < end) {
+		if (ioctl(kfd, KTTCP_IOC_PROGRESS, &p))
+			_exit(2);
+		if (p.bytes > 0) {
+			if (p.bytes >= SIG_TOTAL / 2)
+				_exit(1);
+			kill(getppid(), SIGALRM);
+			_exit(0);
+		}
+	}
+	_exit(2);
+}
+
+static void test_signal_between_calls(void)
+{
+	struct kttcp_io io;
+	int s, rc = 0, e = 0, st = 0, tries, kfd;
+
+	for (tries = 1; tries <= SIG_TRIES; tries++) {
+		pid_t w;
+
+		s = queued_stream();
+		kfd = kttcp_open();
+		w = fork();
+		if (w == 0)
+			signal_watcher(kfd);
+		io_init(&io, s, KTTCP_RECV_COPY, 0);
+		io.flags = KTTCP_F_VERIFY;
+		io.chunk = 4096;
+		rc = ioctl(kfd, KTTCP_IOC_RECV, &io);
+		e = errno;
+		waitpid(w, &st, 0);
+		close(s);
+		close(kfd);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 1)
+			break;	/* signalled in time (or the watcher failed) */
+	}
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0 && rc == -1 &&
+	      e == EINTR && (io.status & KTTCP_ST_SIGNAL) &&
+	      io.bytes < (uint64_t)SIG_TOTAL &&
 	      !(io.status & KTTCP_ST_MISMATCH),
 	      "a signal ends a receive that never waits (all queued, then "
-	      "EOF) between calls: %s after %llu of %d bytes",
-	      rc ? strerror(e) : "success", (unsigned long long)io.bytes,
-	      total);
-	close(s);
-	close(kfd);
-	wait(NULL);
+	      "EOF) between calls: %s after %llu of %d bytes (try %d, "
+	      "watcher %d)", rc ? strerror(e) : "success",
+	      (unsigned long long)io.bytes, SIG_TOTAL, tries,
+	      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 static void test_no_restart(void)
