@@ -95,6 +95,17 @@ static int tcp_pair_drained(void)
 	return tcp_pair_reader(0);
 }
 
+/* A struct kttcp_io a forked child fills in and the parent reads. */
+static struct kttcp_io *shared_io(void)
+{
+	struct kttcp_io *io = mmap(NULL, sizeof(*io), PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (io == MAP_FAILED)
+		die("mmap");
+	return io;
+}
+
 /* SIGALRM interrupts an ioctl (no SA_RESTART) and does nothing else. */
 static void on_alarm(int sig)
 {
@@ -409,10 +420,7 @@ static void test_pair(unsigned int smode, unsigned int rmode,
 	int c, s, kfd, st;
 	pid_t pid;
 
-	rio = mmap(NULL, sizeof(*rio), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (rio == MAP_FAILED)
-		die("mmap");
+	rio = shared_io();
 	tcp_pair(&c, &s);
 	pid = fork();
 	if (pid == 0) {
@@ -584,10 +592,7 @@ static void test_auto_chunk_shrinks(int kfd)
 	double t0, t;
 	pid_t pid;
 
-	io = mmap(NULL, sizeof(*io), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (io == MAP_FAILED)
-		die("mmap");
+	io = shared_io();
 	tcp_pair(&c, &s);
 	if (setsockopt(c, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf)))
 		die("SO_SNDBUF");
